@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DMA-BUF heaps core: one character device per heap and its ALLOC ioctl.
+ *
+ * This file owns the heap objects: their names, their char devices at
+ * /dev/dma_heap/<name>, their sysfs attributes, their lifetime, and the
+ * userspace ABI of <uapi/linux/dma-heap.h>. It knows nothing about where
+ * memory comes from (heap types do that) nor how a dma-buf behaves once
+ * exported (heaps/heap-buffer.c does that).
+ *
+ * Lifetime: a heap is a struct device. Its reference count is held by the
+ * registry while the heap is registered, by each open file of its char
+ * device, by each live buffer it exported and by each in-kernel user that
+ * found it with dma_heap_find(). dma_heap_remove() takes the heap out of
+ * the registry and off /dev; the memory goes when the last reference does.
+ */
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+#include <kunit/visibility.h>
+#include <uapi/linux/dma-heap.h>
+
+#include "heaps/heap-internal.h"
+
+#define DEVNAME "dma_heap"
+
+#define NUM_HEAP_MINORS 128
+
+/* Heap names become file names under /dev/dma_heap/ and sysfs. */
+#define DMA_HEAP_NAME_MAX 64
+
+/**
+ * struct dma_heap - a heap instance, exposed as /dev/dma_heap/<name>
+ * @name:	heap name; user ABI
+ * @type_name:	name of the heap type, for sysfs
+ * @ops:	the heap's ops
+ * @priv:	the heap's private data
+ * @size:	bytes of the region behind the heap, 0 if it has none
+ * @dev:	the heap's device; its refcount is the heap's
+ * @cdev:	the heap's char device
+ * @list:	entry in heap_list, under heap_list_lock
+ * @removed:	set once dma_heap_remove() ran; no new allocations then
+ * @used_bytes:	bytes in buffers this heap exported that are still alive
+ * @buffers:	number of those buffers
+ */
+struct dma_heap {
+	const char *name;
+	const char *type_name;
+	const struct dma_heap_ops *ops;
+	void *priv;
+	u64 size;
+	struct device dev;
+	struct cdev cdev;
+	struct list_head list;
+	bool removed;
+	atomic64_t used_bytes;
+	atomic64_t buffers;
+};
+
+/* heap_list_lock protects heap_list and serializes registration. */
+static LIST_HEAD(heap_list);
+static DEFINE_MUTEX(heap_list_lock);
+static dev_t dma_heap_devt;
+static DEFINE_XARRAY_ALLOC(dma_heap_minors);
+
+static char *dma_heap_devnode(const struct device *dev, umode_t *mode)
+{
+	return kasprintf(GFP_KERNEL, "dma_heap/%s", dev_name(dev));
+}
+
+static const struct class dma_heap_class = {
+	.name = DEVNAME,
+	.devnode = dma_heap_devnode,
+};
+
+static struct dma_heap *dev_to_heap(struct device *dev)
+{
+	return container_of(dev, struct dma_heap, dev);
+}
+
+/**
+ * dma_heap_buffer_alloc - allocate a dma-buf from a heap
+ * @heap:	heap to allocate from
+ * @len:	size in bytes; rounded up to whole pages
+ * @fd_flags:	flags for the dma-buf's file (DMA_HEAP_VALID_FD_FLAGS)
+ * @heap_flags:	heap flags; none are defined, must be 0
+ *
+ * The same checks as the ALLOC ioctl apply, so a driver and a process get
+ * the same answer for the same request.
+ *
+ * Return: the new dma-buf, or an ERR_PTR(): -EINVAL for bad arguments,
+ * -ENODEV if the heap was removed, -ENOMEM when memory ran out.
+ */
+struct dma_buf *dma_heap_buffer_alloc(struct dma_heap *heap, size_t len,
+				      u32 fd_flags, u64 heap_flags)
+{
+	size_t aligned_len = PAGE_ALIGN(len);
+
+	if (fd_flags & ~DMA_HEAP_VALID_FD_FLAGS)
+		return ERR_PTR(-EINVAL);
+
+	if (heap_flags & ~DMA_HEAP_VALID_HEAP_FLAGS)
+		return ERR_PTR(-EINVAL);
+
+	/* PAGE_ALIGN() of a length near SIZE_MAX wraps to 0. */
+	if (!aligned_len)
+		return ERR_PTR(-EINVAL);
+
+	if (READ_ONCE(heap->removed))
+		return ERR_PTR(-ENODEV);
+
+	return heap->ops->allocate(heap, aligned_len, fd_flags, heap_flags);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_alloc, DMA_BUF);
+
+static int dma_heap_open(struct inode *inode, struct file *file)
+{
+	struct dma_heap *heap = container_of(inode->i_cdev, struct dma_heap,
+					     cdev);
+
+	get_device(&heap->dev);
+	file->private_data = heap;
+
+	return nonseekable_open(inode, file);
+}
+
+static int dma_heap_release_file(struct inode *inode, struct file *file)
+{
+	struct dma_heap *heap = file->private_data;
+
+	put_device(&heap->dev);
+	return 0;
+}
+
+/*
+ * The size of the user's argument is taken from the ioctl number, as in
+ * mainline: a binary built against an older (shorter) or newer (longer)
+ * struct dma_heap_allocation_data keeps working. Missing fields read as
+ * zero, extra fields are ignored and left untouched.
+ */
+static long dma_heap_ioctl_alloc(struct dma_heap *heap, unsigned int cmd,
+				 void __user *uarg)
+{
+	struct dma_heap_allocation_data data = {};
+	size_t usize = _IOC_SIZE(cmd);
+	size_t ksize = min(usize, sizeof(data));
+	struct dma_buf *dmabuf;
+	int fd;
+
+	/*
+	 * Without both directions, or without room for @fd, the caller
+	 * could never learn the descriptor: refuse instead of leaking it.
+	 */
+	if (!(_IOC_DIR(cmd) & _IOC_READ) || !(_IOC_DIR(cmd) & _IOC_WRITE) ||
+	    usize < offsetofend(struct dma_heap_allocation_data, fd))
+		return -EINVAL;
+
+	if (copy_from_user(&data, uarg, ksize))
+		return -EFAULT;
+
+	if (data.fd)
+		return -EINVAL;
+
+	dmabuf = dma_heap_buffer_alloc(heap, data.len, data.fd_flags,
+				       data.heap_flags);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+
+	fd = get_unused_fd_flags(data.fd_flags);
+	if (fd < 0) {
+		dma_buf_put(dmabuf);
+		return fd;
+	}
+
+	data.fd = fd;
+	if (copy_to_user(uarg, &data, ksize)) {
+		put_unused_fd(fd);
+		dma_buf_put(dmabuf);
+		return -EFAULT;
+	}
+
+	fd_install(fd, dmabuf->file);
+	return 0;
+}
+
+static long dma_heap_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct dma_heap *heap = file->private_data;
+
+	if (_IOC_TYPE(cmd) != DMA_HEAP_IOC_MAGIC)
+		return -ENOTTY;
+
+	switch (_IOC_NR(cmd)) {
+	case _IOC_NR(DMA_HEAP_IOCTL_ALLOC):
+		return dma_heap_ioctl_alloc(heap, cmd, (void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations dma_heap_fops = {
+	.owner		= THIS_MODULE,
+	.open		= dma_heap_open,
+	.release	= dma_heap_release_file,
+	.unlocked_ioctl	= dma_heap_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+/**
+ * dma_heap_get_drvdata - get per-heap driver data
+ * @heap: DMA-Heap to retrieve private data for
+ *
+ * Return: the per-heap data for the heap.
+ */
+void *dma_heap_get_drvdata(struct dma_heap *heap)
+{
+	return heap->priv;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_get_drvdata, DMA_BUF);
+
+/**
+ * dma_heap_get_name - get heap name
+ * @heap: DMA-Heap to retrieve the name of
+ *
+ * Return: the heap's name; valid as long as a reference to it is held.
+ */
+const char *dma_heap_get_name(struct dma_heap *heap)
+{
+	return heap->name;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_get_name, DMA_BUF);
+
+/*
+ * Live-buffer accounting. Every exported buffer holds a reference on its
+ * heap so that the heap's ops and private data outlive the buffer.
+ */
+void dma_heap_charge(struct dma_heap *heap, size_t len)
+{
+	get_device(&heap->dev);
+	atomic64_add(len, &heap->used_bytes);
+	atomic64_inc(&heap->buffers);
+}
+
+void dma_heap_uncharge(struct dma_heap *heap, size_t len)
+{
+	atomic64_sub(len, &heap->used_bytes);
+	atomic64_dec(&heap->buffers);
+	put_device(&heap->dev);
+}
+
+u64 dma_heap_used_bytes(struct dma_heap *heap)
+{
+	return atomic64_read(&heap->used_bytes);
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_heap_used_bytes);
+
+u64 dma_heap_buffer_count(struct dma_heap *heap)
+{
+	return atomic64_read(&heap->buffers);
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_heap_buffer_count);
+
+static ssize_t type_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", dev_to_heap(dev)->type_name);
+}
+static DEVICE_ATTR_RO(type);
+
+static ssize_t size_bytes_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", dev_to_heap(dev)->size);
+}
+static DEVICE_ATTR_RO(size_bytes);
+
+static ssize_t used_bytes_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", dma_heap_used_bytes(dev_to_heap(dev)));
+}
+static DEVICE_ATTR_RO(used_bytes);
+
+static ssize_t buffers_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  dma_heap_buffer_count(dev_to_heap(dev)));
+}
+static DEVICE_ATTR_RO(buffers);
+
+static struct attribute *dma_heap_attrs[] = {
+	&dev_attr_type.attr,
+	&dev_attr_size_bytes.attr,
+	&dev_attr_used_bytes.attr,
+	&dev_attr_buffers.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(dma_heap);
+
+/* Runs when the last reference to a heap is dropped. */
+static void dma_heap_dev_release(struct device *dev)
+{
+	struct dma_heap *heap = dev_to_heap(dev);
+
+	if (heap->ops && heap->ops->release)
+		heap->ops->release(heap);
+	if (dev->devt)
+		xa_erase(&dma_heap_minors, MINOR(dev->devt));
+	kfree(heap->name);
+	kfree(heap);
+}
+
+static struct dma_heap *dma_heap_find_locked(const char *name)
+{
+	struct dma_heap *heap;
+
+	lockdep_assert_held(&heap_list_lock);
+	list_for_each_entry(heap, &heap_list, list)
+		if (!strcmp(heap->name, name))
+			return heap;
+	return NULL;
+}
+
+/**
+ * dma_heap_find - find a registered heap by name
+ * @name: the heap's name, as in /dev/dma_heap/<name>
+ *
+ * Return: the heap with a reference held, to be dropped with
+ * dma_heap_put(); or NULL if no heap of that name is registered.
+ */
+struct dma_heap *dma_heap_find(const char *name)
+{
+	struct dma_heap *heap;
+
+	mutex_lock(&heap_list_lock);
+	heap = dma_heap_find_locked(name);
+	if (heap)
+		get_device(&heap->dev);
+	mutex_unlock(&heap_list_lock);
+
+	return heap;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_find, DMA_BUF);
+
+/**
+ * dma_heap_put - drop a reference taken by dma_heap_find()
+ * @heap: the heap
+ */
+void dma_heap_put(struct dma_heap *heap)
+{
+	put_device(&heap->dev);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_put, DMA_BUF);
+
+static bool dma_heap_name_valid(const char *name)
+{
+	size_t len;
+
+	if (!name)
+		return false;
+	len = strnlen(name, DMA_HEAP_NAME_MAX);
+	if (!len || len == DMA_HEAP_NAME_MAX)
+		return false;
+	/* The name becomes a path component under /dev and sysfs. */
+	return !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
+}
+
+/**
+ * dma_heap_add - register a heap and create /dev/dma_heap/<name>
+ * @exp_info: information needed to register this heap
+ *
+ * The name is checked and the heap listed under one lock, with the device
+ * created in between, so two heaps registering the same name at once
+ * cannot both get a device.
+ *
+ * Return: the new heap, or an ERR_PTR(): -EINVAL for a bad name or ops,
+ * -EEXIST if the name is taken, -ENOSPC if all minors are in use.
+ */
+struct dma_heap *dma_heap_add(const struct dma_heap_export_info *exp_info)
+{
+	struct dma_heap *heap;
+	unsigned int minor;
+	int ret;
+
+	if (!dma_heap_name_valid(exp_info->name)) {
+		pr_err("dma_heap: invalid heap name\n");
+		return ERR_PTR(-EINVAL);
+	}
+
+	if (!exp_info->ops || !exp_info->ops->allocate) {
+		pr_err("dma_heap: %s: heap has no allocate op\n",
+		       exp_info->name);
+		return ERR_PTR(-EINVAL);
+	}
+
+	heap = kzalloc(sizeof(*heap), GFP_KERNEL);
+	if (!heap)
+		return ERR_PTR(-ENOMEM);
+
+	/* From here on, put_device() frees the heap. */
+	device_initialize(&heap->dev);
+	heap->dev.class = &dma_heap_class;
+	heap->dev.groups = dma_heap_groups;
+	heap->dev.release = dma_heap_dev_release;
+	cdev_init(&heap->cdev, &dma_heap_fops);
+	heap->type_name = exp_info->type_name ?: "unknown";
+	heap->priv = exp_info->priv;
+	heap->size = exp_info->size;
+
+	heap->name = kstrdup(exp_info->name, GFP_KERNEL);
+	if (!heap->name) {
+		ret = -ENOMEM;
+		goto err_put;
+	}
+	ret = dev_set_name(&heap->dev, "%s", heap->name);
+	if (ret)
+		goto err_put;
+
+	mutex_lock(&heap_list_lock);
+	if (dma_heap_find_locked(heap->name)) {
+		pr_err("dma_heap: %s: a heap of that name exists\n",
+		       heap->name);
+		ret = -EEXIST;
+		goto err_unlock;
+	}
+
+	ret = xa_alloc(&dma_heap_minors, &minor, heap,
+		       XA_LIMIT(0, NUM_HEAP_MINORS - 1), GFP_KERNEL);
+	if (ret) {
+		pr_err("dma_heap: %s: no free minor: %d\n", heap->name, ret);
+		goto err_unlock;
+	}
+	heap->dev.devt = MKDEV(MAJOR(dma_heap_devt), minor);
+
+	/* Opens can come as soon as the device exists. */
+	heap->ops = exp_info->ops;
+	ret = cdev_device_add(&heap->cdev, &heap->dev);
+	if (ret) {
+		pr_err("dma_heap: %s: cannot add device: %d\n",
+		       heap->name, ret);
+		goto err_unlock;
+	}
+
+	list_add_tail(&heap->list, &heap_list);
+	mutex_unlock(&heap_list_lock);
+
+	return heap;
+
+err_unlock:
+	mutex_unlock(&heap_list_lock);
+err_put:
+	/* A heap that never came up must not call its owner's release. */
+	heap->ops = NULL;
+	put_device(&heap->dev);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_add, DMA_BUF);
+
+/**
+ * dma_heap_remove - unregister a heap
+ * @heap: a heap returned by dma_heap_add()
+ *
+ * Removes /dev/dma_heap/<name> and the heap from the registry at once.
+ * Files already open and buffers already exported keep the heap alive;
+ * allocations through them fail with -ENODEV. The heap's ops->release is
+ * called after the last of them is gone.
+ */
+void dma_heap_remove(struct dma_heap *heap)
+{
+	mutex_lock(&heap_list_lock);
+	WRITE_ONCE(heap->removed, true);
+	list_del(&heap->list);
+	cdev_device_del(&heap->cdev, &heap->dev);
+	mutex_unlock(&heap_list_lock);
+
+	put_device(&heap->dev);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_remove, DMA_BUF);
+
+static int __init dma_heap_init(void)
+{
+	int ret;
+
+	ret = alloc_chrdev_region(&dma_heap_devt, 0, NUM_HEAP_MINORS, DEVNAME);
+	if (ret)
+		return ret;
+
+	ret = class_register(&dma_heap_class);
+	if (ret)
+		unregister_chrdev_region(dma_heap_devt, NUM_HEAP_MINORS);
+	return ret;
+}
+subsys_initcall(dma_heap_init);

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The dma-buf exporter shared by every heap type.
+ *
+ * A heap type's job ends at "here is some zeroed memory, described by an
+ * sg_table". What a dma-buf must then do for its importers and for the
+ * CPU (attach, map for a device, sync around CPU access, mmap to
+ * userspace, vmap for the kernel, release) is the same for all of them and
+ * lives here, once. Heap types never implement struct dma_buf_ops.
+ *
+ * Not for: allocating or zeroing memory, pooling, fallback.
+ */
+
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/dma-mapping.h>
+#include <linux/err.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "heap-internal.h"
+
+/**
+ * struct dma_heap_attachment - one importer of a buffer
+ * @dev:	the importing device
+ * @sgt:	the importer's own copy of the buffer's table, which
+ *		dma_map_sgtable() fills with its DMA addresses
+ * @list:	entry in dma_heap_buffer.attachments
+ * @mapped:	true while @sgt is mapped for @dev
+ */
+struct dma_heap_attachment {
+	struct device *dev;
+	struct sg_table sgt;
+	struct list_head list;
+	bool mapped;
+};
+
+static int dma_heap_copy_sgt(struct sg_table *to, const struct sg_table *from)
+{
+	struct scatterlist *dst, *src;
+	unsigned int i;
+	int ret;
+
+	ret = sg_alloc_table(to, from->orig_nents, GFP_KERNEL);
+	if (ret)
+		return ret;
+
+	dst = to->sgl;
+	for_each_sgtable_sg(from, src, i) {
+		sg_set_page(dst, sg_page(src), src->length, src->offset);
+		dst = sg_next(dst);
+	}
+	return 0;
+}
+
+static int dma_heap_buffer_attach(struct dma_buf *dmabuf,
+				  struct dma_buf_attachment *attachment)
+{
+	struct dma_heap_buffer *buffer = dmabuf->priv;
+	struct dma_heap_attachment *a;
+	int ret;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+
+	ret = dma_heap_copy_sgt(&a->sgt, &buffer->sgt);
+	if (ret) {
+		kfree(a);
+		return ret;
+	}
+
+	a->dev = attachment->dev;
+	attachment->priv = a;
+
+	mutex_lock(&buffer->lock);
+	list_add(&a->list, &buffer->attachments);
+	mutex_unlock(&buffer->lock);
+
+	return 0;
+}
+
+static void dma_heap_buffer_detach(struct dma_buf *dmabuf,
+				   struct dma_buf_attachment *attachment)
+{
+	struct dma_heap_buffer *buffer = dmabuf->priv;
+	struct dma_heap_attachment *a = attachment->priv;
+
+	mutex_lock(&buffer->lock);
+	list_del(&a->list);
+	mutex_unlock(&buffer->lock);
+
+	sg_free_table(&a->sgt);
+	kfree(a);
+}
+
+static struct sg_table *
+dma_heap_buffer_map(struct dma_buf_attachment *attachment,
+		    enum dma_data_direction direction)
+{
+	struct dma_heap_attachment *a = attachment->priv;
+	int ret;
+
+	ret = dma_map_sgtable(attachment->dev, &a->sgt, direction, 0);
+	if (ret)
+		return ERR_PTR(ret);
+
+	a->mapped = true;
+	return &a->sgt;
+}
+
+static void dma_heap_buffer_unmap(struct dma_buf_attachment *attachment,
+				  struct sg_table *sgt,
+				  enum dma_data_direction direction)
+{
+	struct dma_heap_attachment *a = attachment->priv;
+
+	a->mapped = false;
+	dma_unmap_sgtable(attachment->dev, sgt, direction, 0);
+}
+
+static int dma_heap_buffer_begin_cpu(struct dma_buf *dmabuf,
+				     enum dma_data_direction direction)
+{
+	struct dma_heap_buffer *buffer = dmabuf->priv;
+	struct dma_heap_attachment *a;
+
+	mutex_lock(&buffer->lock);
+	if (buffer->vmap_cnt)
+		invalidate_kernel_vmap_range(buffer->vaddr, buffer->len);
+
+	list_for_each_entry(a, &buffer->attachments, list)
+		if (a->mapped)
+			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, direction);
+	mutex_unlock(&buffer->lock);
+
+	return 0;
+}
+
+static int dma_heap_buffer_end_cpu(struct dma_buf *dmabuf,
+				   enum dma_data_direction direction)
+{
+	struct dma_heap_buffer *buffer = dmabuf->priv;
+	struct dma_heap_attachment *a;
+
+	mutex_lock(&buffer->lock);
+	if (buffer->vmap_cnt)
+		flush_kernel_vmap_range(buffer->vaddr, buffer->len);
+
+	list_for_each_entry(a, &buffer->attachments, list)
+		if (a->mapped)
+			dma_sync_sgtable_for_device(a->dev, &a->sgt, direction);
+	mutex_unlock(&buffer->lock);
+
+	return 0;
+}
+
+/*
+ * Map the buffer's pages straight into the VMA. remap_pfn_range() marks
+ * the VMA VM_PFNMAP | VM_DONTEXPAND, so mremap() cannot grow it past the
+ * pages mapped here and no fault handler ever has to pick a page: a
+ * mapping can only ever show this buffer's own memory.
+ */
+static int dma_heap_buffer_mmap(struct dma_buf *dmabuf,
+				struct vm_area_struct *vma)
+{
+	struct dma_heap_buffer *buffer = dmabuf->priv;
+	unsigned long skip = vma->vm_pgoff << PAGE_SHIFT;
+	unsigned long addr = vma->vm_start;
+	struct scatterlist *sg;
+	unsigned int i;
+	int ret;
+
+	if (vma->vm_pgoff > (buffer->len >> PAGE_SHIFT) ||
+	    vma_pages(vma) > (buffer->len >> PAGE_SHIFT) - vma->vm_pgoff)
+		return -EINVAL;
+
+	for_each_sgtable_sg(&buffer->sgt, sg, i) {
+		unsigned long len = sg->length;
+		unsigned long pfn = page_to_pfn(sg_page(sg));
+
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		pfn += skip >> PAGE_SHIFT;
+		len = min(len - skip, vma->vm_end - addr);
+		skip = 0;
+
+		ret = remap_pfn_range(vma, addr, pfn, len, vma->vm_page_prot);
+		if (ret)
+			return ret;
+		addr += len;
+		if (addr >= vma->vm_end)
+			break;
+	}
+	return 0;
+}
+
+static void *dma_heap_buffer_vmap_pages(struct dma_heap_buffer *buffer)
+{
+	unsigned int npages = buffer->len >> PAGE_SHIFT;
+	struct sg_page_iter iter;
+	struct page **pages;
+	unsigned int n = 0;
+	void *vaddr;
+
+	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return ERR_PTR(-ENOMEM);
+
+	for_each_sgtable_page(&buffer->sgt, &iter, 0) {
+		if (WARN_ON_ONCE(n >= npages))
+			break;
+		pages[n++] = sg_page_iter_page(&iter);
+	}
+
+	vaddr = vmap(pages, n, VM_MAP, PAGE_KERNEL);
+	kvfree(pages);
+
+	return vaddr ?: ERR_PTR(-ENOMEM);
+}
+
+static int dma_heap_buffer_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct dma_heap_buffer *buffer = dmabuf->priv;
+	void *vaddr;
+	int ret = 0;
+
+	mutex_lock(&buffer->lock);
+	if (!buffer->vmap_cnt) {
+		vaddr = dma_heap_buffer_vmap_pages(buffer);
+		if (IS_ERR(vaddr)) {
+			ret = PTR_ERR(vaddr);
+			goto out;
+		}
+		buffer->vaddr = vaddr;
+	}
+	buffer->vmap_cnt++;
+	iosys_map_set_vaddr(map, buffer->vaddr);
+out:
+	mutex_unlock(&buffer->lock);
+	return ret;
+}
+
+static void dma_heap_buffer_vunmap(struct dma_buf *dmabuf,
+				   struct iosys_map *map)
+{
+	struct dma_heap_buffer *buffer = dmabuf->priv;
+
+	mutex_lock(&buffer->lock);
+	if (!--buffer->vmap_cnt) {
+		vunmap(buffer->vaddr);
+		buffer->vaddr = NULL;
+	}
+	mutex_unlock(&buffer->lock);
+	iosys_map_clear(map);
+}
+
+static void dma_heap_buffer_release(struct dma_buf *dmabuf)
+{
+	struct dma_heap_buffer *buffer = dmabuf->priv;
+	struct dma_heap *heap = buffer->heap;
+	size_t len = buffer->len;
+
+	/* Importers are gone by now; a leftover kernel mapping is a bug. */
+	if (WARN_ON(buffer->vmap_cnt))
+		vunmap(buffer->vaddr);
+
+	buffer->ops->release(buffer);
+	dma_heap_uncharge(heap, len);
+}
+
+static const struct dma_buf_ops dma_heap_buffer_ops = {
+	.attach = dma_heap_buffer_attach,
+	.detach = dma_heap_buffer_detach,
+	.map_dma_buf = dma_heap_buffer_map,
+	.unmap_dma_buf = dma_heap_buffer_unmap,
+	.begin_cpu_access = dma_heap_buffer_begin_cpu,
+	.end_cpu_access = dma_heap_buffer_end_cpu,
+	.mmap = dma_heap_buffer_mmap,
+	.vmap = dma_heap_buffer_vmap,
+	.vunmap = dma_heap_buffer_vunmap,
+	.release = dma_heap_buffer_release,
+};
+
+/**
+ * dma_heap_buffer_init - prepare a buffer for dma_heap_buffer_export()
+ * @buffer:	the buffer, usually embedded in a heap type's own struct
+ * @heap:	the heap that serves the allocation
+ * @ops:	the heap type's buffer ops; @ops->release is required
+ * @len:	size in bytes, a multiple of PAGE_SIZE
+ *
+ * Leaves @buffer->sgt and @buffer->priv to the caller.
+ */
+void dma_heap_buffer_init(struct dma_heap_buffer *buffer,
+			  struct dma_heap *heap,
+			  const struct dma_heap_buffer_ops *ops, size_t len)
+{
+	buffer->heap = heap;
+	buffer->ops = ops;
+	buffer->len = len;
+	mutex_init(&buffer->lock);
+	INIT_LIST_HEAD(&buffer->attachments);
+	buffer->vmap_cnt = 0;
+	buffer->vaddr = NULL;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_init, DMA_BUF);
+
+/**
+ * dma_heap_buffer_export - wrap a heap buffer in a dma-buf
+ * @buffer:	a buffer set up by dma_heap_buffer_init() whose sgt
+ *		describes zeroed memory of exactly @buffer->len bytes
+ * @fd_flags:	flags for the dma-buf's file
+ *
+ * On success the dma-buf owns @buffer: @buffer->ops->release runs when the
+ * dma-buf is freed. On failure the caller still owns @buffer and must
+ * release its memory.
+ *
+ * Return: the dma-buf, or an ERR_PTR().
+ */
+struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
+				       u32 fd_flags)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct dma_buf *dmabuf;
+
+	exp_info.exp_name = dma_heap_get_name(buffer->heap);
+	exp_info.ops = &dma_heap_buffer_ops;
+	exp_info.size = buffer->len;
+	exp_info.flags = fd_flags;
+	exp_info.priv = buffer;
+
+	dmabuf = dma_buf_export(&exp_info);
+	if (!IS_ERR(dmabuf))
+		dma_heap_charge(buffer->heap, buffer->len);
+
+	return dmabuf;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_export, DMA_BUF);

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The system heap: buffers made of pages from the buddy allocator.
+ *
+ * A buffer is built from the largest blocks the allocator gives quickly
+ * (1 MiB, then 64 KiB, then single pages), because devices behind an
+ * IOMMU map large blocks with fewer TLB entries. Large blocks are only
+ * tried without reclaim: when memory is fragmented it is cheaper to fall
+ * back to smaller blocks than to compact.
+ *
+ * Not for: how a buffer is exported or mapped; that is heap-buffer.c.
+ */
+
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/err.h>
+#include <linux/gfp.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/scatterlist.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+/* Pages are zeroed by the allocator, so no buffer shows old contents. */
+#define SYSTEM_HEAP_LOW_ORDER_GFP	(GFP_HIGHUSER | __GFP_ZERO)
+#define SYSTEM_HEAP_HIGH_ORDER_GFP	\
+	((GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY | \
+	  __GFP_COMP) & ~__GFP_RECLAIM)
+
+/* Block sizes tried, largest first: 1 MiB, 64 KiB and one page. */
+static const unsigned int system_heap_orders[] = { 8, 4, 0 };
+
+static gfp_t system_heap_gfp(unsigned int order)
+{
+	return order ? SYSTEM_HEAP_HIGH_ORDER_GFP : SYSTEM_HEAP_LOW_ORDER_GFP;
+}
+
+/*
+ * Allocate the largest block that fits in @remaining bytes and is not
+ * larger than @max_order, so that a request never ends with a block
+ * bigger than what is left of it.
+ */
+static struct page *system_heap_alloc_largest(unsigned long remaining,
+					      unsigned int max_order)
+{
+	struct page *page;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(system_heap_orders); i++) {
+		unsigned int order = system_heap_orders[i];
+
+		if (order > max_order || remaining < (PAGE_SIZE << order))
+			continue;
+		page = alloc_pages(system_heap_gfp(order), order);
+		if (page)
+			return page;
+	}
+	return NULL;
+}
+
+static void system_heap_free_pages(struct list_head *pages)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, pages, lru) {
+		list_del(&page->lru);
+		__free_pages(page, compound_order(page));
+	}
+}
+
+static void system_heap_release(struct dma_heap_buffer *buffer)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_sg(&buffer->sgt, sg, i)
+		__free_pages(sg_page(sg), compound_order(sg_page(sg)));
+	sg_free_table(&buffer->sgt);
+	kfree(buffer);
+}
+
+static const struct dma_heap_buffer_ops system_heap_buffer_ops = {
+	.release = system_heap_release,
+};
+
+/* Collect blocks for @len bytes on @pages; returns how many there are. */
+static int system_heap_collect(unsigned long len, struct list_head *pages)
+{
+	unsigned int max_order = system_heap_orders[0];
+	unsigned long remaining = len;
+	struct page *page;
+	int nents = 0;
+
+	while (remaining) {
+		/* A huge request can take long: let a killed task go. */
+		if (fatal_signal_pending(current))
+			return -EINTR;
+
+		page = system_heap_alloc_largest(remaining, max_order);
+		if (!page)
+			return -ENOMEM;
+
+		list_add_tail(&page->lru, pages);
+		remaining -= page_size(page);
+		max_order = compound_order(page);
+		nents++;
+	}
+	return nents;
+}
+
+static int system_heap_fill_sgt(struct sg_table *sgt, int nents,
+				struct list_head *pages)
+{
+	struct scatterlist *sg;
+	struct page *page, *next;
+	int ret;
+
+	ret = sg_alloc_table(sgt, nents, GFP_KERNEL);
+	if (ret)
+		return ret;
+
+	sg = sgt->sgl;
+	list_for_each_entry_safe(page, next, pages, lru) {
+		sg_set_page(sg, page, page_size(page), 0);
+		sg = sg_next(sg);
+		list_del(&page->lru);
+	}
+	return 0;
+}
+
+static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
+					    unsigned long len, u32 fd_flags,
+					    u64 heap_flags)
+{
+	struct dma_heap_buffer *buffer;
+	struct dma_buf *dmabuf;
+	LIST_HEAD(pages);
+	int nents;
+	int ret;
+
+	/* More than all of memory can never succeed: say so at once. */
+	if (len >> PAGE_SHIFT > totalram_pages())
+		return ERR_PTR(-ENOMEM);
+
+	buffer = kzalloc(sizeof(*buffer), GFP_KERNEL);
+	if (!buffer)
+		return ERR_PTR(-ENOMEM);
+
+	nents = system_heap_collect(len, &pages);
+	if (nents < 0) {
+		ret = nents;
+		goto err_free_pages;
+	}
+
+	ret = system_heap_fill_sgt(&buffer->sgt, nents, &pages);
+	if (ret)
+		goto err_free_pages;
+
+	dma_heap_buffer_init(buffer, heap, &system_heap_buffer_ops, len);
+	dmabuf = dma_heap_buffer_export(buffer, fd_flags);
+	if (IS_ERR(dmabuf)) {
+		system_heap_release(buffer);
+		return dmabuf;
+	}
+	return dmabuf;
+
+err_free_pages:
+	system_heap_free_pages(&pages);
+	kfree(buffer);
+	return ERR_PTR(ret);
+}
+
+static const struct dma_heap_ops system_heap_ops = {
+	.allocate = system_heap_allocate,
+};
+
+static int __init system_heap_init(void)
+{
+	struct dma_heap_export_info exp_info = {
+		.name = "system",
+		.ops = &system_heap_ops,
+		.type_name = "system",
+	};
+
+	return PTR_ERR_OR_ZERO(dma_heap_add(&exp_info));
+}
+module_init(system_heap_init);
+MODULE_DESCRIPTION("DMA-BUF heaps: system heap");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);

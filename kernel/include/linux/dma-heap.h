@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * DMA-BUF heaps: the in-kernel interface.
+ *
+ * Three audiences use this header:
+ *  - heap drivers written for mainline, through dma_heap_add() and the
+ *    struct dma_heap_ops allocate hook, which keep their mainline shape;
+ *  - heap types of this framework, which produce backing memory and hand
+ *    it to the one shared dma-buf exporter (struct dma_heap_buffer);
+ *  - drivers that allocate from a heap by name without going through
+ *    userspace (dma_heap_find() and dma_heap_buffer_alloc()).
+ *
+ * It does not describe the device tree: heaps declared there are turned
+ * into plain descriptions before any heap code sees them.
+ */
+
+#ifndef _DMA_HEAPS_H
+#define _DMA_HEAPS_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/scatterlist.h>
+#include <linux/types.h>
+
+struct dma_buf;
+struct dma_heap;
+
+/**
+ * struct dma_heap_ops - ops to operate on a given heap
+ * @allocate:	allocate a dma-buf of @len bytes (already page aligned and
+ *		validated by the core) and return it, or an ERR_PTR(). An
+ *		-ENOMEM return means "out of memory", which lets the core try
+ *		a fallback heap; any other error is final.
+ * @release:	optional; called once the heap is removed and its last
+ *		reference (open file, live buffer, in-kernel user) is gone,
+ *		so that the heap's private data can be freed safely.
+ */
+struct dma_heap_ops {
+	struct dma_buf *(*allocate)(struct dma_heap *heap,
+				    unsigned long len,
+				    u32 fd_flags,
+				    u64 heap_flags);
+	void (*release)(struct dma_heap *heap);
+};
+
+/**
+ * struct dma_heap_export_info - information needed to export a new heap
+ * @name:	heap name, used for /dev/dma_heap/<name>; it is user ABI
+ * @ops:	ops struct for this heap
+ * @priv:	heap exporter private data
+ * @type_name:	optional name of the heap's type ("system", "carveout"...),
+ *		shown in sysfs; "unknown" when NULL
+ * @size:	optional size in bytes of the memory region behind the heap;
+ *		0 for heaps that have no fixed region
+ */
+struct dma_heap_export_info {
+	const char *name;
+	const struct dma_heap_ops *ops;
+	void *priv;
+	const char *type_name;
+	u64 size;
+};
+
+void *dma_heap_get_drvdata(struct dma_heap *heap);
+
+const char *dma_heap_get_name(struct dma_heap *heap);
+
+struct dma_heap *dma_heap_add(const struct dma_heap_export_info *exp_info);
+
+void dma_heap_remove(struct dma_heap *heap);
+
+struct dma_heap *dma_heap_find(const char *name);
+
+void dma_heap_put(struct dma_heap *heap);
+
+struct dma_buf *dma_heap_buffer_alloc(struct dma_heap *heap, size_t len,
+				      u32 fd_flags, u64 heap_flags);
+
+struct dma_heap_buffer;
+
+/**
+ * struct dma_heap_buffer_ops - what a heap type does for its buffers
+ * @release:	give the backing memory described by @buffer->sgt back to
+ *		where it came from and free @buffer. Called once, when the
+ *		last reference to the dma-buf is dropped and no importer
+ *		holds a mapping any more.
+ */
+struct dma_heap_buffer_ops {
+	void (*release)(struct dma_heap_buffer *buffer);
+};
+
+/**
+ * struct dma_heap_buffer - a heap allocation behind one dma-buf
+ * @heap:	the heap that served the allocation (named in exp_name)
+ * @ops:	the heap type's buffer ops
+ * @len:	size in bytes, a multiple of PAGE_SIZE
+ * @sgt:	the backing memory, filled in by the heap type before export
+ * @priv:	heap type private data
+ * @lock:	protects @attachments, @vmap_cnt and @vaddr
+ * @attachments: list of struct dma_heap_attachment, one per importer
+ * @vmap_cnt:	number of kernel mappings handed out through vmap
+ * @vaddr:	the kernel mapping while @vmap_cnt is non-zero
+ *
+ * A heap type embeds or allocates this, fills in @sgt with memory that is
+ * already zeroed, and calls dma_heap_buffer_export(). Everything else a
+ * dma-buf must do (attach, map, CPU access sync, mmap, vmap) is done once,
+ * by the shared exporter, for every heap type.
+ */
+struct dma_heap_buffer {
+	struct dma_heap *heap;
+	const struct dma_heap_buffer_ops *ops;
+	size_t len;
+	struct sg_table sgt;
+	void *priv;
+
+	struct mutex lock;
+	struct list_head attachments;
+	unsigned int vmap_cnt;
+	void *vaddr;
+};
+
+void dma_heap_buffer_init(struct dma_heap_buffer *buffer,
+			  struct dma_heap *heap,
+			  const struct dma_heap_buffer_ops *ops, size_t len);
+
+struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
+				       u32 fd_flags);
+
+#endif /* _DMA_HEAPS_H */

@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the DMA-BUF heaps core, the shared exporter and the
+ * system heap.
+ *
+ * The core is driven through a small test heap whose allocate op records
+ * what it was asked for, so the tests can tell what the core let through.
+ * The exporter and the system heap are driven through real allocations,
+ * checked from the kernel side (vmap, attach and map for a device).
+ */
+
+#include <kunit/device.h>
+#include <kunit/test.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/dma-mapping.h>
+#include <linux/fcntl.h>
+#include <linux/iosys-map.h>
+#include <linux/module.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
+#include <linux/string.h>
+
+#include "../heap-internal.h"
+
+/* Records of the test heap: what the core passed down, and releases. */
+struct test_heap_log {
+	unsigned int allocations;
+	unsigned long last_len;
+	unsigned int releases;
+};
+
+static struct dma_buf *test_heap_allocate(struct dma_heap *heap,
+					  unsigned long len, u32 fd_flags,
+					  u64 heap_flags)
+{
+	struct test_heap_log *log = dma_heap_get_drvdata(heap);
+
+	log->allocations++;
+	log->last_len = len;
+	return ERR_PTR(-ENOMEM);
+}
+
+static void test_heap_release(struct dma_heap *heap)
+{
+	struct test_heap_log *log = dma_heap_get_drvdata(heap);
+
+	log->releases++;
+}
+
+static const struct dma_heap_ops test_heap_ops = {
+	.allocate = test_heap_allocate,
+	.release = test_heap_release,
+};
+
+static struct dma_heap *test_heap_add(struct kunit *test, const char *name,
+				      struct test_heap_log *log)
+{
+	struct dma_heap_export_info info = {
+		.name = name,
+		.ops = &test_heap_ops,
+		.priv = log,
+		.type_name = "kunit",
+	};
+	struct dma_heap *heap = dma_heap_add(&info);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, heap);
+	return heap;
+}
+
+struct bad_name_case {
+	const char *desc;
+	const char *name;
+};
+
+static const struct bad_name_case bad_name_cases[] = {
+	{ "NULL", NULL },
+	{ "empty", "" },
+	{ "slash", "a/b" },
+	{ "dot", "." },
+	{ "dotdot", ".." },
+	{ "too long",
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
+};
+
+static void bad_name_desc(const struct bad_name_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+KUNIT_ARRAY_PARAM(bad_name, bad_name_cases, bad_name_desc);
+
+static void core_add_rejects_bad_name(struct kunit *test)
+{
+	const struct bad_name_case *c = test->param_value;
+	struct dma_heap_export_info info = {
+		.name = c->name,
+		.ops = &test_heap_ops,
+	};
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_add(&info)), -EINVAL);
+}
+
+static void core_add_rejects_missing_allocate(struct kunit *test)
+{
+	static const struct dma_heap_ops no_allocate = {};
+	struct dma_heap_export_info info = { .name = "kunit-noalloc" };
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_add(&info)), -EINVAL);
+	info.ops = &no_allocate;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_add(&info)), -EINVAL);
+	KUNIT_EXPECT_NULL(test, dma_heap_find("kunit-noalloc"));
+}
+
+static void core_add_rejects_duplicate_name(struct kunit *test)
+{
+	struct test_heap_log log = {}, dup_log = {};
+	struct dma_heap_export_info info = {
+		.name = "kunit-dup",
+		.ops = &test_heap_ops,
+		.priv = &dup_log,
+	};
+	struct dma_heap *heap = test_heap_add(test, "kunit-dup", &log);
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_add(&info)), -EEXIST);
+	/* The failed duplicate must not have called its owner's release. */
+	KUNIT_EXPECT_EQ(test, dup_log.releases, 0);
+
+	dma_heap_remove(heap);
+	KUNIT_EXPECT_EQ(test, log.releases, 1);
+}
+
+static void core_find_follows_registration(struct kunit *test)
+{
+	struct test_heap_log log = {};
+	struct dma_heap *heap = test_heap_add(test, "kunit-find", &log);
+	struct dma_heap *found = dma_heap_find("kunit-find");
+
+	KUNIT_EXPECT_PTR_EQ(test, found, heap);
+	KUNIT_EXPECT_STREQ(test, dma_heap_get_name(heap), "kunit-find");
+	KUNIT_EXPECT_PTR_EQ(test, dma_heap_get_drvdata(heap), (void *)&log);
+	dma_heap_put(found);
+
+	dma_heap_remove(heap);
+	KUNIT_EXPECT_NULL(test, dma_heap_find("kunit-find"));
+}
+
+static void core_remove_waits_for_last_reference(struct kunit *test)
+{
+	struct test_heap_log log = {};
+	struct dma_heap *heap = test_heap_add(test, "kunit-ref", &log);
+	struct dma_heap *ref = dma_heap_find("kunit-ref");
+
+	KUNIT_ASSERT_NOT_NULL(test, ref);
+	dma_heap_remove(heap);
+	KUNIT_EXPECT_EQ(test, log.releases, 0);
+
+	/* A removed heap takes no new allocations. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_buffer_alloc(ref, SZ_4K,
+							    O_RDWR, 0)),
+			-ENODEV);
+	KUNIT_EXPECT_EQ(test, log.allocations, 0);
+
+	dma_heap_put(ref);
+	KUNIT_EXPECT_EQ(test, log.releases, 1);
+}
+
+struct bad_alloc_case {
+	const char *desc;
+	size_t len;
+	u32 fd_flags;
+	u64 heap_flags;
+};
+
+static const struct bad_alloc_case bad_alloc_cases[] = {
+	{ "zero length", 0, O_RDWR, 0 },
+	{ "length wraps when page aligned", SIZE_MAX, O_RDWR, 0 },
+	{ "fd_flags O_NONBLOCK", SZ_4K, O_RDWR | O_NONBLOCK, 0 },
+	{ "fd_flags O_CREAT", SZ_4K, O_CREAT, 0 },
+	{ "heap_flags bit 0", SZ_4K, O_RDWR, 1 },
+	{ "heap_flags bit 63", SZ_4K, O_RDWR, BIT_ULL(63) },
+};
+
+static void bad_alloc_desc(const struct bad_alloc_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+KUNIT_ARRAY_PARAM(bad_alloc, bad_alloc_cases, bad_alloc_desc);
+
+static void core_alloc_rejects_bad_arguments(struct kunit *test)
+{
+	const struct bad_alloc_case *c = test->param_value;
+	struct test_heap_log log = {};
+	struct dma_heap *heap = test_heap_add(test, "kunit-badalloc", &log);
+	struct dma_buf *dmabuf;
+
+	dmabuf = dma_heap_buffer_alloc(heap, c->len, c->fd_flags,
+				       c->heap_flags);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dmabuf), -EINVAL);
+	KUNIT_EXPECT_EQ(test, log.allocations, 0);
+	dma_heap_remove(heap);
+}
+
+static void core_alloc_rounds_up_to_pages(struct kunit *test)
+{
+	struct test_heap_log log = {};
+	struct dma_heap *heap = test_heap_add(test, "kunit-align", &log);
+
+	dma_heap_buffer_alloc(heap, 1, O_RDWR, 0);
+	KUNIT_EXPECT_EQ(test, log.last_len, PAGE_SIZE);
+	dma_heap_buffer_alloc(heap, PAGE_SIZE + 1, O_RDWR | O_CLOEXEC, 0);
+	KUNIT_EXPECT_EQ(test, log.last_len, 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, log.allocations, 2);
+	dma_heap_remove(heap);
+}
+
+static struct kunit_case dma_heap_core_cases[] = {
+	KUNIT_CASE_PARAM(core_add_rejects_bad_name, bad_name_gen_params),
+	KUNIT_CASE(core_add_rejects_missing_allocate),
+	KUNIT_CASE(core_add_rejects_duplicate_name),
+	KUNIT_CASE(core_find_follows_registration),
+	KUNIT_CASE(core_remove_waits_for_last_reference),
+	KUNIT_CASE_PARAM(core_alloc_rejects_bad_arguments,
+			 bad_alloc_gen_params),
+	KUNIT_CASE(core_alloc_rounds_up_to_pages),
+	{}
+};
+
+static struct kunit_suite dma_heap_core_suite = {
+	.name = "dma-heap-core",
+	.test_cases = dma_heap_core_cases,
+};
+
+/* System heap and exporter tests: the heap is found once per test. */
+static int system_heap_test_init(struct kunit *test)
+{
+	struct dma_heap *heap = dma_heap_find("system");
+
+	KUNIT_ASSERT_NOT_NULL(test, heap);
+	test->priv = heap;
+	return 0;
+}
+
+static void system_heap_test_exit(struct kunit *test)
+{
+	dma_heap_put(test->priv);
+}
+
+static struct dma_buf *system_alloc(struct kunit *test, size_t len)
+{
+	struct dma_buf *dmabuf;
+
+	dmabuf = dma_heap_buffer_alloc(test->priv, len, O_RDWR, 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	return dmabuf;
+}
+
+static void *vmap_checked(struct kunit *test, struct dma_buf *dmabuf,
+			  struct iosys_map *map)
+{
+	KUNIT_ASSERT_EQ(test, dma_buf_vmap_unlocked(dmabuf, map), 0);
+	KUNIT_ASSERT_FALSE(test, map->is_iomem);
+	return map->vaddr;
+}
+
+static const size_t system_sizes[] = {
+	1, SZ_4K, SZ_8K, SZ_64K, SZ_64K + SZ_4K, SZ_1M, SZ_1M + 3,
+	SZ_1M + SZ_64K + SZ_4K, SZ_8M,
+};
+
+static void system_size_desc(const size_t *len, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%zu bytes", *len);
+}
+KUNIT_ARRAY_PARAM(system_size, system_sizes, system_size_desc);
+
+static void system_alloc_is_zeroed_and_sized(struct kunit *test)
+{
+	size_t len = *(const size_t *)test->param_value;
+	struct dma_buf *dmabuf = system_alloc(test, len);
+	struct iosys_map map;
+	void *vaddr;
+
+	KUNIT_EXPECT_EQ(test, dmabuf->size, PAGE_ALIGN(len));
+	KUNIT_EXPECT_STREQ(test, dmabuf->exp_name, "system");
+
+	vaddr = vmap_checked(test, dmabuf, &map);
+	KUNIT_EXPECT_NULL(test, memchr_inv(vaddr, 0, dmabuf->size));
+	dma_buf_vunmap_unlocked(dmabuf, &map);
+	dma_buf_put(dmabuf);
+}
+
+static void system_alloc_uses_largest_blocks_first(struct kunit *test)
+{
+	struct dma_buf *dmabuf = system_alloc(test, SZ_1M + SZ_64K + SZ_4K);
+	struct dma_heap_buffer *buffer = dmabuf->priv;
+	unsigned int prev = UINT_MAX;
+	struct scatterlist *sg;
+	size_t total = 0;
+	unsigned int i;
+
+	for_each_sgtable_sg(&buffer->sgt, sg, i) {
+		KUNIT_EXPECT_TRUE(test, sg->length == SZ_1M ||
+					sg->length == SZ_64K ||
+					sg->length == PAGE_SIZE);
+		KUNIT_EXPECT_LE(test, sg->length, prev);
+		prev = sg->length;
+		total += sg->length;
+	}
+	KUNIT_EXPECT_EQ(test, total, dmabuf->size);
+	dma_buf_put(dmabuf);
+}
+
+static void system_alloc_recycled_memory_is_zeroed(struct kunit *test)
+{
+	struct iosys_map map;
+	unsigned int round;
+
+	/* Dirty and free buffers; whatever comes back must be clean. */
+	for (round = 0; round < 8; round++) {
+		struct dma_buf *dmabuf = system_alloc(test, SZ_1M);
+		u8 *vaddr = vmap_checked(test, dmabuf, &map);
+
+		KUNIT_EXPECT_NULL(test, memchr_inv(vaddr, 0, SZ_1M));
+		memset(vaddr, 0xa5, SZ_1M);
+		dma_buf_vunmap_unlocked(dmabuf, &map);
+		dma_buf_put(dmabuf);
+	}
+}
+
+static void system_alloc_accounts_live_buffers(struct kunit *test)
+{
+	struct dma_heap *heap = test->priv;
+	u64 bytes = dma_heap_used_bytes(heap);
+	u64 count = dma_heap_buffer_count(heap);
+	struct dma_buf *a = system_alloc(test, SZ_64K);
+	struct dma_buf *b = system_alloc(test, SZ_1M);
+
+	KUNIT_EXPECT_EQ(test, dma_heap_used_bytes(heap), bytes + SZ_1M + SZ_64K);
+	KUNIT_EXPECT_EQ(test, dma_heap_buffer_count(heap), count + 2);
+	dma_buf_put(a);
+	KUNIT_EXPECT_EQ(test, dma_heap_used_bytes(heap), bytes + SZ_1M);
+	dma_buf_put(b);
+	KUNIT_EXPECT_EQ(test, dma_heap_used_bytes(heap), bytes);
+	KUNIT_EXPECT_EQ(test, dma_heap_buffer_count(heap), count);
+}
+
+static void system_alloc_larger_than_memory_fails(struct kunit *test)
+{
+	struct dma_heap *heap = test->priv;
+	u64 bytes = dma_heap_used_bytes(heap);
+	size_t len = (totalram_pages() + 1) << PAGE_SHIFT;
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_buffer_alloc(heap, len,
+							    O_RDWR, 0)),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, dma_heap_used_bytes(heap), bytes);
+}
+
+static void exporter_vmap_is_shared_and_counted(struct kunit *test)
+{
+	struct dma_buf *dmabuf = system_alloc(test, SZ_64K);
+	struct iosys_map m1, m2;
+	u8 *v1 = vmap_checked(test, dmabuf, &m1);
+	u8 *v2 = vmap_checked(test, dmabuf, &m2);
+
+	KUNIT_EXPECT_PTR_EQ(test, v1, v2);
+	/* A write through one mapping shows through the other. */
+	v1[SZ_64K - 1] = 0x5a;
+	KUNIT_EXPECT_EQ(test, v2[SZ_64K - 1], 0x5a);
+	dma_buf_vunmap_unlocked(dmabuf, &m1);
+	KUNIT_EXPECT_EQ(test, v2[0], 0);
+	dma_buf_vunmap_unlocked(dmabuf, &m2);
+	dma_buf_put(dmabuf);
+}
+
+static struct device *dma_capable_device(struct kunit *test)
+{
+	struct device *dev = kunit_device_register(test, "dma-heap-importer");
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	dev->dma_mask = &dev->coherent_dma_mask;
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)),
+			0);
+	return dev;
+}
+
+static void exporter_maps_for_a_device(struct kunit *test)
+{
+	struct dma_buf *dmabuf = system_alloc(test, SZ_1M + SZ_4K);
+	struct device *dev = dma_capable_device(test);
+	struct dma_buf_attachment *attach;
+	struct scatterlist *sg;
+	struct sg_table *sgt;
+	size_t mapped = 0;
+	unsigned int i;
+
+	attach = dma_buf_attach(dmabuf, dev);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
+	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sgt);
+
+	for_each_sgtable_dma_sg(sgt, sg, i)
+		mapped += sg_dma_len(sg);
+	KUNIT_EXPECT_EQ(test, mapped, dmabuf->size);
+
+	KUNIT_EXPECT_EQ(test, dma_buf_begin_cpu_access(dmabuf,
+						       DMA_BIDIRECTIONAL), 0);
+	KUNIT_EXPECT_EQ(test, dma_buf_end_cpu_access(dmabuf,
+						     DMA_BIDIRECTIONAL), 0);
+
+	dma_buf_unmap_attachment_unlocked(attach, sgt, DMA_BIDIRECTIONAL);
+	dma_buf_detach(dmabuf, attach);
+	dma_buf_put(dmabuf);
+}
+
+static struct kunit_case dma_heap_system_cases[] = {
+	KUNIT_CASE_PARAM(system_alloc_is_zeroed_and_sized,
+			 system_size_gen_params),
+	KUNIT_CASE(system_alloc_uses_largest_blocks_first),
+	KUNIT_CASE(system_alloc_recycled_memory_is_zeroed),
+	KUNIT_CASE(system_alloc_accounts_live_buffers),
+	KUNIT_CASE(system_alloc_larger_than_memory_fails),
+	KUNIT_CASE(exporter_vmap_is_shared_and_counted),
+	KUNIT_CASE(exporter_maps_for_a_device),
+	{}
+};
+
+static struct kunit_suite dma_heap_system_suite = {
+	.name = "dma-heap-system",
+	.init = system_heap_test_init,
+	.exit = system_heap_test_exit,
+	.test_cases = dma_heap_system_cases,
+};
+
+kunit_test_suites(&dma_heap_core_suite, &dma_heap_system_suite);
+
+MODULE_DESCRIPTION("KUnit tests for DMA-BUF heaps");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -1,0 +1,161 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Kernel source and builds.
+#
+#   kernel.sh tree            lay the project's files over a copy of the tree
+#   kernel.sh vm [OUT]        build the VM kernel Image (project tree)
+#   kernel.sh stock OUT       build the same config from the pristine tree
+#   kernel.sh headers         install the pristine tree's uapi headers
+#
+# The pristine tree (KSRC, default: Debian's linux-source-6.12 unpacked
+# under build/src) is never written to. The work tree is a hard-linked
+# copy; overlaid files are written by rsync, which replaces files instead
+# of writing through the link, so the pristine copy stays untouched.
+set -euo pipefail
+
+. "$(dirname "$0")/lib.sh"
+
+ARCH=arm64
+CROSS_COMPILE=${CROSS_COMPILE:-aarch64-linux-gnu-}
+JOBS=${JOBS:-$(nproc)}
+WORK=$BUILD/linux
+export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
+
+default_ksrc() {
+	local tarball=/usr/src/linux-source-6.12.tar.xz
+	local dir=$BUILD/src/linux-source-6.12
+
+	if [ ! -f "$dir/Makefile" ]; then
+		[ -f "$tarball" ] || die "source" "$tarball missing; run scripts/deps.sh"
+		log "source: unpacking $tarball"
+		rm -rf "$dir"
+		mkdir -p "$BUILD/src"
+		tar -C "$BUILD/src" -xf "$tarball" ||
+			die "source" "cannot unpack $tarball"
+	fi
+	echo "$dir"
+}
+
+KSRC=${KSRC:-$(default_ksrc)}
+KSRC=$(cd "$KSRC" && pwd)
+[ -f "$KSRC/Makefile" ] || die "source" "KSRC=$KSRC is not a kernel tree"
+
+# Project paths and where they go in the kernel tree.
+overlay_map() {
+	echo "kernel/ ./"
+	echo "include/uapi/ include/uapi/"
+	echo "kunit/ drivers/dma-buf/heaps/tests/"
+}
+
+overlay_files() {
+	local from to
+	overlay_map | while read -r from to; do
+		(cd "$TOP/$from" && find . -type f ! -name '.kunitconfig' |
+			sed "s|^\./|$to|; s|^\./||")
+	done | sort
+}
+
+prepare_tree() {
+	local stamp=$WORK/.dtheaps-src old new f from to
+
+	if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$KSRC" ]; then
+		log "tree: copying $KSRC"
+		rm -rf "$WORK"
+		cp -al "$KSRC" "$WORK" 2>/dev/null || cp -a "$KSRC" "$WORK"
+		echo "$KSRC" >"$stamp"
+	fi
+
+	# Files the project no longer has go back to their pristine state.
+	old=$WORK/.dtheaps-manifest
+	new=$(overlay_files)
+	if [ -f "$old" ]; then
+		comm -23 "$old" <(echo "$new") | while read -r f; do
+			rm -f "$WORK/$f"
+			[ ! -f "$KSRC/$f" ] || cp -a "$KSRC/$f" "$WORK/$f"
+		done
+	fi
+
+	overlay_map | while read -r from to; do
+		mkdir -p "$WORK/$to"
+		rsync -rlt --exclude=.kunitconfig "$TOP/$from" "$WORK/$to"
+	done
+	echo "$new" >"$old"
+}
+
+kmake() {
+	make -C "$WORK" ARCH=$ARCH CROSS_COMPILE="$CROSS_COMPILE" \
+		CC="ccache ${CROSS_COMPILE}gcc" -j"$JOBS" "$@"
+}
+
+# Every line of the fragment must survive Kconfig's dependency checks:
+# a silently dropped option would make the VM test something else.
+check_config() {
+	local out=$1 frag=$2 line missing=0
+
+	while read -r line; do
+		case "$line" in CONFIG_*) ;; *) continue ;; esac
+		grep -qx "$line" "$out/.config" || {
+			log "config: $line did not take"
+			missing=1
+		}
+	done <"$frag"
+	[ $missing -eq 0 ] || die "config" "options missing from $out/.config"
+}
+
+# configure SRC OUT FRAGMENT...: allnoconfig plus fragments, only when the
+# fragments changed, so an unchanged config never triggers a rebuild.
+configure() {
+	local src=$1 out=$2 frag
+	shift 2
+	mkdir -p "$out"
+	cat "$@" >"$out/fragment.new"
+	if ! cmp -s "$out/fragment.new" "$out/fragment" || [ ! -f "$out/.config" ]; then
+		make -C "$src" O="$out" ARCH=$ARCH CROSS_COMPILE="$CROSS_COMPILE" \
+			KCONFIG_ALLCONFIG="$out/fragment.new" allnoconfig \
+			>"$LOGDIR/config.log" 2>&1 ||
+			die "config" "allnoconfig failed" "$LOGDIR/config.log"
+		mv "$out/fragment.new" "$out/fragment"
+	fi
+	check_config "$out" "$out/fragment"
+}
+
+build_image() {
+	local src=$1 out=$2 logf=$3
+	shift 3
+	configure "$src" "$out" "$@"
+	make -C "$src" O="$out" ARCH=$ARCH CROSS_COMPILE="$CROSS_COMPILE" \
+		CC="ccache ${CROSS_COMPILE}gcc" -j"$JOBS" Image >"$logf" 2>&1 ||
+		die "kernel" "build failed in $out" "$logf"
+	grep -E ' warning: ' "$logf" | grep -E 'dma-buf|dma-heap' &&
+		die "kernel" "compiler warnings in the project's files" "$logf"
+	return 0
+}
+
+case "${1:-}" in
+tree)
+	prepare_tree
+	;;
+vm)
+	prepare_tree
+	build_image "$WORK" "${2:-$BUILD/out/vm}" "$LOGDIR/kernel-vm.log" \
+		"$TOP/scripts/configs/vm.config" ${CONFIG_EXTRA:-}
+	;;
+stock)
+	build_image "$KSRC" "${2:?output dir}" "$LOGDIR/kernel-stock.log" \
+		"$TOP/scripts/configs/vm.config"
+	;;
+headers)
+	out=$BUILD/out/headers-stock
+	if [ ! -f "$out/include/linux/dma-heap.h" ]; then
+		make -C "$KSRC" O="$BUILD/out/headers-obj" ARCH=$ARCH \
+			INSTALL_HDR_PATH="$out" headers_install \
+			>"$LOGDIR/headers.log" 2>&1 ||
+			die "headers" "headers_install failed" "$LOGDIR/headers.log"
+	fi
+	echo "$out"
+	;;
+*)
+	die "kernel" "usage: kernel.sh tree|vm [OUT]|stock OUT|headers"
+	;;
+esac

@@ -1,0 +1,977 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dma-heap - list DMA-BUF heaps and exercise them from userspace
+ *
+ *   dma-heap list
+ *   dma-heap alloc NAME SIZE [--count N] [--quiet]
+ *
+ * "list" prints every heap in /dev/dma_heap together with the attributes
+ * its class device exports in /sys/class/dma_heap/<name>/.  "alloc" takes
+ * N buffers from one heap, holds them all at once (so a heap can be driven
+ * to exhaustion), and checks that every buffer arrives zero-filled and
+ * keeps what is written to it through the dma-buf mmap and sync interface.
+ *
+ * Exit status: 0 on success, 1 when an allocation or check fails, 2 on a
+ * usage error.
+ */
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/types.h>
+
+#define PROG		"dma-heap"
+#define DEV_DIR		"/dev/dma_heap"
+#define SYSFS_DIR	"/sys/class/dma_heap"
+
+#define EXIT_FAIL	1
+#define EXIT_USAGE	2
+
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+
+#define MAX_COUNT	100000
+/* Sizes are handed to mmap() and lseek(), so they must fit in an off_t. */
+#define MAX_SIZE	0x7fffffffffffffffULL
+
+/* Room for one sysfs attribute value or one formatted table cell. */
+#define ATTR_LEN	64
+
+/* Overridable so the tool can be tested against fake directories. */
+static const char *dev_dir = DEV_DIR;
+static const char *sysfs_dir = SYSFS_DIR;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: " PROG " list\n"
+		"       " PROG " alloc NAME SIZE [--count N] [--quiet]\n"
+		"       " PROG " --help\n"
+		"\n"
+		"Commands:\n"
+		"  list   show the heaps in " DEV_DIR ": type, size of\n"
+		"         the fixed region, bytes and buffers in use, and\n"
+		"         the fallback heap\n"
+		"  alloc  allocate N buffers of SIZE from heap NAME, all\n"
+		"         held at once; check that each is zero-filled and\n"
+		"         keeps a written pattern, then free them\n"
+		"\n"
+		"Options for alloc:\n"
+		"  --count N, --count=N  number of buffers, 1..%d (default 1)\n"
+		"  -q, --quiet           print only the summary line\n"
+		"\n"
+		"SIZE is a byte count, optionally followed by K, M or G\n"
+		"(powers of 1024, either case), e.g. 4096, 4K, 1m, 2G.\n"
+		"\n"
+		"Exit status: 0 success, 1 allocation or check failure, 2 bad\n"
+		"command line.\n"
+		"\n"
+		"DMA_HEAP_DEV and DMA_HEAP_SYSFS in the environment replace\n"
+		DEV_DIR " and " SYSFS_DIR " (for testing).\n",
+		MAX_COUNT);
+}
+
+/* Say what is wrong with the command line, then how to use it. */
+static int __printf(1, 2) usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n\n");
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+/**
+ * fmt_size() - format a byte count for humans
+ * @bytes: the value
+ * @buf: output buffer
+ * @len: size of @buf
+ *
+ * Exact multiples of a unit print as integers ("4K", "64M"); anything else
+ * gets one decimal ("1.5G", and "1.0M" for a value just short of 1M), so an
+ * integer is never a rounded value.  Values below 1K print as plain bytes.
+ *
+ * Return: @buf.
+ */
+static char *fmt_size(__u64 bytes, char *buf, size_t len)
+{
+	static const char units[] = "KMGTPE";
+	unsigned int i = 0;
+	__u64 unit = 1024, whole, tenths;
+
+	if (bytes < unit) {
+		snprintf(buf, len, "%llu", bytes);
+		return buf;
+	}
+	while (units[i + 1] && bytes >= unit << 10) {
+		unit <<= 10;
+		i++;
+	}
+	whole = bytes / unit;
+	/* (bytes % unit) * 10 cannot overflow: unit is at most 2^60. */
+	tenths = ((bytes % unit) * 10 + unit / 2) / unit;
+	if (tenths == 10) {
+		whole++;
+		tenths = 0;
+	}
+	if (whole == 1024 && units[i + 1]) {
+		whole = 1;
+		i++;
+	}
+	if (bytes % unit)
+		snprintf(buf, len, "%llu.%llu%c", whole, tenths, units[i]);
+	else
+		snprintf(buf, len, "%llu%c", whole, units[i]);
+	return buf;
+}
+
+/**
+ * parse_size() - parse a SIZE argument
+ * @str: decimal digits with an optional K, M or G suffix
+ * @size: out: the size in bytes
+ *
+ * Only digits are accepted before the suffix: strtoull() would silently
+ * take "-1", " 1" and "+1", which must be rejected here.
+ *
+ * Return: 0, -EINVAL for malformed input, -ERANGE for a size above
+ * MAX_SIZE, or -EDOM for zero.
+ */
+static int parse_size(const char *str, __u64 *size)
+{
+	const char *p = str;
+	unsigned int shift;
+	__u64 val = 0;
+
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++) {
+		unsigned int digit = *p - '0';
+
+		if (val > (MAX_SIZE - digit) / 10)
+			return -ERANGE;
+		val = val * 10 + digit;
+	}
+
+	switch (*p) {
+	case '\0':
+		shift = 0;
+		break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		p++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		p++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		p++;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*p)
+		return -EINVAL;
+	if (val > MAX_SIZE >> shift)
+		return -ERANGE;
+	if (!val)
+		return -EDOM;
+
+	*size = val << shift;
+	return 0;
+}
+
+/* Parse a buffer count: plain decimal digits, 1..MAX_COUNT. */
+static int parse_count(const char *str, unsigned int *count)
+{
+	unsigned int val = 0;
+	const char *p;
+
+	if (!*str)
+		return -EINVAL;
+	for (p = str; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		val = val * 10 + (*p - '0');
+		if (val > MAX_COUNT)
+			return -ERANGE;
+	}
+	if (!val)
+		return -ERANGE;
+
+	*count = val;
+	return 0;
+}
+
+/**
+ * read_file() - read a small text file, such as a sysfs attribute
+ * @path: file to read
+ * @buf: out: contents, NUL-terminated, trailing whitespace removed
+ * @len: size of @buf; longer contents are truncated
+ *
+ * Return: 0 or a negative errno (-ENOENT when the file is absent).
+ */
+static int read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+
+	while (n > 0 && isspace((unsigned char)buf[n - 1]))
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Read /sys/class/dma_heap/<heap>/<attr>; see read_file(). */
+static int read_attr(const char *heap, const char *attr, char *buf,
+		     size_t len)
+{
+	char path[PATH_MAX];
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s/%s/%s", sysfs_dir, heap, attr);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	return read_file(path, buf, len);
+}
+
+/* Parse a whole string as an unsigned decimal number. */
+static int parse_u64(const char *str, __u64 *val)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*str))
+		return -EINVAL;
+	errno = 0;
+	*val = strtoull(str, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Table cells for the list command.  A missing attribute (a heap from a
+ * kernel that does not export it) is shown as "-", an unreadable or
+ * malformed one as "?": the table is for looking, not for failing.
+ */
+static void cell_string(const char *heap, const char *attr, char *cell)
+{
+	int ret = read_attr(heap, attr, cell, ATTR_LEN);
+
+	if (ret == -ENOENT || (!ret && !*cell))
+		snprintf(cell, ATTR_LEN, "-");
+	else if (ret)
+		snprintf(cell, ATTR_LEN, "?");
+}
+
+static void cell_number(const char *heap, const char *attr, bool bytes,
+			bool zero_is_none, char *cell)
+{
+	char raw[ATTR_LEN];
+	__u64 val;
+	int ret;
+
+	ret = read_attr(heap, attr, raw, sizeof(raw));
+	if (ret == -ENOENT)
+		snprintf(cell, ATTR_LEN, "-");
+	else if (ret || parse_u64(raw, &val))
+		snprintf(cell, ATTR_LEN, "?");
+	else if (!val && zero_is_none)
+		snprintf(cell, ATTR_LEN, "-");
+	else if (bytes)
+		fmt_size(val, cell, ATTR_LEN);
+	else
+		snprintf(cell, ATTR_LEN, "%llu", val);
+}
+
+enum { COL_NAME, COL_TYPE, COL_SIZE, COL_USED, COL_BUFFERS, COL_FALLBACK,
+	NR_COLS };
+
+static const char * const col_title[NR_COLS] = {
+	"NAME", "TYPE", "SIZE", "USED", "BUFFERS", "FALLBACK",
+};
+
+/* Numbers are right-aligned so that their magnitudes line up. */
+static const bool col_right[NR_COLS] = {
+	[COL_SIZE] = true, [COL_USED] = true, [COL_BUFFERS] = true,
+};
+
+struct heap_row {
+	char *name;
+	char cell[NR_COLS][ATTR_LEN];
+};
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct heap_row *ra = a, *rb = b;
+
+	return strcmp(ra->name, rb->name);
+}
+
+static void fill_row(struct heap_row *row)
+{
+	snprintf(row->cell[COL_NAME], ATTR_LEN, "%s", row->name);
+	cell_string(row->name, "type", row->cell[COL_TYPE]);
+	cell_number(row->name, "size_bytes", true, true, row->cell[COL_SIZE]);
+	cell_number(row->name, "used_bytes", true, false, row->cell[COL_USED]);
+	cell_number(row->name, "buffers", false, false,
+		    row->cell[COL_BUFFERS]);
+	cell_string(row->name, "fallback", row->cell[COL_FALLBACK]);
+}
+
+static void print_row(const char * const *cells, const int *width)
+{
+	int c;
+
+	for (c = 0; c < NR_COLS; c++) {
+		const char *sep = c ? "  " : "";
+
+		if (col_right[c])
+			printf("%s%*s", sep, width[c], cells[c]);
+		else if (c == NR_COLS - 1)
+			printf("%s%s", sep, cells[c]);	/* no trailing blanks */
+		else
+			printf("%s%-*s", sep, width[c], cells[c]);
+	}
+	putchar('\n');
+}
+
+static void print_table(struct heap_row *rows, size_t nr)
+{
+	const char *cells[NR_COLS];
+	int width[NR_COLS];
+	size_t r;
+	int c;
+
+	for (c = 0; c < NR_COLS; c++)
+		width[c] = strlen(col_title[c]);
+	for (r = 0; r < nr; r++) {
+		for (c = 0; c < NR_COLS; c++) {
+			int w = strlen(rows[r].cell[c]);
+
+			if (w > width[c])
+				width[c] = w;
+		}
+	}
+
+	print_row(col_title, width);
+	for (r = 0; r < nr; r++) {
+		for (c = 0; c < NR_COLS; c++)
+			cells[c] = rows[r].cell[c];
+		print_row(cells, width);
+	}
+}
+
+static void complain_no_dev_dir(void)
+{
+	fprintf(stderr, PROG ": %s does not exist: no DMA-BUF heaps here\n",
+		dev_dir);
+	fprintf(stderr, PROG ": (is CONFIG_DMABUF_HEAPS enabled?)\n");
+}
+
+/**
+ * collect_heaps() - read the heap names from the device directory
+ * @rows: out: array of rows with only @name set, to be freed by the caller
+ * @nr: out: number of rows
+ *
+ * Return: 0 or an exit status after printing why.
+ */
+static int collect_heaps(struct heap_row **rows, size_t *nr)
+{
+	struct heap_row *row = NULL, *tmp;
+	size_t n = 0, alloc = 0;
+	struct dirent *de;
+	DIR *dir;
+
+	dir = opendir(dev_dir);
+	if (!dir) {
+		if (errno == ENOENT)
+			complain_no_dev_dir();
+		else
+			fprintf(stderr, PROG ": cannot open %s: %s\n",
+				dev_dir, strerror(errno));
+		return EXIT_FAIL;
+	}
+
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == alloc) {
+			alloc = alloc ? 2 * alloc : 16;
+			tmp = realloc(row, alloc * sizeof(*row));
+			if (!tmp)
+				goto oom;
+			row = tmp;
+		}
+		row[n].name = strdup(de->d_name);
+		if (!row[n].name)
+			goto oom;
+		n++;
+	}
+	closedir(dir);
+
+	*rows = row;
+	*nr = n;
+	return 0;
+
+oom:
+	fprintf(stderr, PROG ": out of memory\n");
+	while (n--)
+		free(row[n].name);
+	free(row);
+	closedir(dir);
+	return EXIT_FAIL;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	struct heap_row *rows;
+	size_t nr, i;
+	int ret;
+
+	if (argc > 0)
+		return usage_error("list: unexpected argument '%s'", argv[0]);
+
+	ret = collect_heaps(&rows, &nr);
+	if (ret)
+		return ret;
+
+	if (nr)		/* rows is NULL then, which qsort() must not get */
+		qsort(rows, nr, sizeof(*rows), cmp_row);
+	for (i = 0; i < nr; i++)
+		fill_row(&rows[i]);
+	print_table(rows, nr);
+	if (!nr)
+		fprintf(stderr, PROG ": no heaps in %s\n", dev_dir);
+
+	for (i = 0; i < nr; i++)
+		free(rows[i].name);
+	free(rows);
+	return 0;
+}
+
+/* One allocated dma-buf of the alloc command. */
+struct buffer {
+	int fd;
+	__u64 size;		/* real size of the dma-buf */
+	__u64 alloc_us;		/* time DMA_HEAP_IOCTL_ALLOC took */
+};
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * Holding N buffers at once needs N descriptors, far more than the usual
+ * soft limit of 1024.  Raise the limit as far as we are allowed; if that
+ * is not far enough, the allocation that hits EMFILE says so.
+ */
+static void raise_fd_limit(unsigned int count)
+{
+	rlim_t want = (rlim_t)count + 16;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_max < want) {
+		struct rlimit both = { .rlim_cur = want, .rlim_max = want };
+
+		/* Only root may raise the hard limit. */
+		if (!setrlimit(RLIMIT_NOFILE, &both))
+			return;
+		want = rl.rlim_max;
+	}
+	rl.rlim_cur = want;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/**
+ * alloc_one() - allocate one dma-buf and time the ioctl
+ * @heap_fd: open heap device
+ * @len: requested size
+ * @buf: out: the new buffer
+ *
+ * Return: 0 or a negative errno.
+ */
+static int alloc_one(int heap_fd, __u64 len, struct buffer *buf)
+{
+	struct dma_heap_allocation_data data = {
+		.len = len,
+		.fd_flags = O_RDWR | O_CLOEXEC,
+		.heap_flags = 0,
+	};
+	__u64 start, end;
+	off_t size;
+	int ret;
+
+	start = now_ns();
+	ret = ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &data);
+	if (ret < 0)
+		return -errno;
+	end = now_ns();
+
+	buf->fd = data.fd;
+	buf->alloc_us = (end - start) / 1000;
+
+	/*
+	 * The heap rounds @len up to whole pages.  Check the buffer's real
+	 * size (a dma-buf reports it through SEEK_END) so that the tail
+	 * past @len is checked for zeroes as well.
+	 */
+	size = lseek(buf->fd, 0, SEEK_END);
+	buf->size = size > 0 ? (__u64)size : len;
+	return 0;
+}
+
+/**
+ * read_exporter() - name of the exporter of a dma-buf
+ * @fd: the dma-buf
+ * @name: out: the exp_name line of /proc/self/fdinfo/@fd, or "?"
+ * @len: size of @name
+ *
+ * Heaps name their dma-bufs after themselves, so this tells which heap
+ * really served a buffer when the requested one fell back to another.
+ */
+static void read_exporter(int fd, char *name, size_t len)
+{
+	static const char key[] = "exp_name:";
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(name, len, "?");
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+
+	while (fgets(line, sizeof(line), f)) {
+		char *val = line + sizeof(key) - 1;
+
+		if (strncmp(line, key, sizeof(key) - 1))
+			continue;
+		val += strspn(val, " \t");
+		val[strcspn(val, "\n")] = '\0';
+		if (*val)
+			snprintf(name, len, "%s", val);
+		break;
+	}
+	fclose(f);
+}
+
+/* DMA_BUF_IOCTL_SYNC, restarted if a signal or a fence wait interrupts it. */
+static int buf_sync(int fd, __u64 flags)
+{
+	struct dma_buf_sync sync = { .flags = flags };
+	int ret;
+
+	do {
+		ret = ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+	} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
+	return ret < 0 ? -errno : 0;
+}
+
+/*
+ * The test pattern mixes the buffer index and the offset, so a page that
+ * is mapped at the wrong offset reads back wrong, and a page shared with
+ * an earlier live buffer fails the zero check with that buffer's pattern.
+ * Odd multipliers keep neighbouring words distinct.
+ */
+static __u64 pattern(unsigned int idx, __u64 off)
+{
+	return (off * 0x9e3779b97f4a7c15ULL) ^
+	       ((idx + 1ULL) * 0xc2b2ae3d27d4eb4fULL);
+}
+
+/* Byte @off of the pattern, for a tail shorter than a word. */
+static unsigned char pattern_byte(unsigned int idx, __u64 off)
+{
+	return pattern(idx, off & ~7ULL) >> (8 * (off & 7));
+}
+
+/* Return the offset of the first non-zero byte, or @size if none. */
+static __u64 find_nonzero(const unsigned char *map, __u64 size)
+{
+	const __u64 *word = (const __u64 *)map;
+	__u64 i, nwords = size / 8;
+
+	for (i = 0; i < nwords && !word[i]; i++)
+		;
+	for (i *= 8; i < size && !map[i]; i++)
+		;
+	return i;
+}
+
+static void write_pattern(unsigned char *map, __u64 size, unsigned int idx)
+{
+	__u64 *word = (__u64 *)map;
+	__u64 i, nwords = size / 8;
+
+	for (i = 0; i < nwords; i++)
+		word[i] = pattern(idx, i * 8);
+	for (i = nwords * 8; i < size; i++)
+		map[i] = pattern_byte(idx, i);
+}
+
+/* Return the offset of the first byte that differs, or @size if none. */
+static __u64 check_pattern(const unsigned char *map, __u64 size,
+			   unsigned int idx)
+{
+	const __u64 *word = (const __u64 *)map;
+	__u64 i, nwords = size / 8;
+
+	for (i = 0; i < nwords && word[i] == pattern(idx, i * 8); i++)
+		;
+	for (i *= 8; i < size && map[i] == pattern_byte(idx, i); i++)
+		;
+	return i;
+}
+
+static int sync_failed(unsigned int idx, const char *what, int err)
+{
+	fprintf(stderr, PROG ": buffer %u: DMA_BUF_IOCTL_SYNC (%s) failed: %s\n",
+		idx, what, strerror(-err));
+	return -1;
+}
+
+/**
+ * check_buffer() - check that a buffer is zeroed and holds what is written
+ * @buf: the buffer
+ * @idx: its index, which also seeds the pattern
+ *
+ * All CPU access happens between SYNC_START and SYNC_END, as the dma-buf
+ * ABI requires: on non-coherent systems anything else may see stale cache
+ * lines, and a heap that forgot to flush its zeroing would go unnoticed.
+ *
+ * Return: 0, or -1 after printing what went wrong.
+ */
+static int check_buffer(const struct buffer *buf, unsigned int idx)
+{
+	unsigned char *map;
+	int ret, err;
+	__u64 off;
+
+	map = mmap(NULL, buf->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   buf->fd, 0);
+	if (map == MAP_FAILED) {
+		fprintf(stderr, PROG ": buffer %u: mmap of %llu bytes failed: %s\n",
+			idx, buf->size, strerror(errno));
+		return -1;
+	}
+
+	ret = buf_sync(buf->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	if (ret) {
+		sync_failed(idx, "start rw", ret);
+		goto out;
+	}
+	off = find_nonzero(map, buf->size);
+	if (off < buf->size) {
+		fprintf(stderr,
+			PROG ": buffer %u: not zero-filled at offset %llu (0x%llx): 0x%02x\n",
+			idx, off, off, map[off]);
+		buf_sync(buf->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+		ret = -1;
+		goto out;
+	}
+	write_pattern(map, buf->size, idx);
+	ret = buf_sync(buf->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	if (ret) {
+		sync_failed(idx, "end rw", ret);
+		goto out;
+	}
+
+	ret = buf_sync(buf->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	if (ret) {
+		sync_failed(idx, "start read", ret);
+		goto out;
+	}
+	off = check_pattern(map, buf->size, idx);
+	if (off < buf->size) {
+		fprintf(stderr,
+			PROG ": buffer %u: bad data at %llu (0x%llx): read 0x%02x, wrote 0x%02x\n",
+			idx, off, off, map[off], pattern_byte(idx, off));
+		ret = -1;
+	}
+	err = buf_sync(buf->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	if (err && !ret)
+		ret = sync_failed(idx, "end read", err);
+
+out:
+	munmap(map, buf->size);
+	return ret ? -1 : 0;
+}
+
+struct alloc_args {
+	const char *heap;
+	__u64 size;
+	unsigned int count;
+	bool quiet;
+};
+
+/*
+ * Parse "NAME SIZE [--count N] [--quiet]", options in any position.
+ * "-1" and the like are taken as values, so that a negative size is
+ * reported as a bad size rather than as an unknown option.
+ */
+static int parse_alloc_args(int argc, char **argv, struct alloc_args *args)
+{
+	const char *pos[2], *count_str = NULL;
+	bool options = true;
+	int i, npos = 0, ret;
+
+	for (i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (options && !strcmp(arg, "--")) {
+			options = false;
+		} else if (options && !strcmp(arg, "--count")) {
+			if (++i == argc)
+				return usage_error("alloc: %s needs a value",
+						   arg);
+			count_str = argv[i];
+		} else if (options && !strncmp(arg, "--count=", 8)) {
+			count_str = arg + 8;
+		} else if (options && (!strcmp(arg, "--quiet") ||
+				       !strcmp(arg, "-q"))) {
+			args->quiet = true;
+		} else if (options && arg[0] == '-' && arg[1] &&
+			   !isdigit((unsigned char)arg[1])) {
+			return usage_error("alloc: unknown option '%s'", arg);
+		} else if (npos < 2) {
+			pos[npos++] = arg;
+		} else {
+			return usage_error("alloc: unexpected argument '%s'",
+					   arg);
+		}
+	}
+	if (npos < 2)
+		return usage_error("alloc: missing %s", npos ? "SIZE" : "NAME");
+
+	args->heap = pos[0];
+	if (!*args->heap || strchr(args->heap, '/') ||
+	    !strcmp(args->heap, ".") || !strcmp(args->heap, "..")) {
+		fprintf(stderr, PROG ": invalid heap name '%s'\n", args->heap);
+		return EXIT_USAGE;
+	}
+
+	ret = parse_size(pos[1], &args->size);
+	if (ret) {
+		fprintf(stderr, PROG ": invalid size '%s': %s\n", pos[1],
+			ret == -ERANGE ? "too large (limit 2^63 - 1 bytes)" :
+			ret == -EDOM ? "must be greater than zero" :
+			"expected digits and an optional K, M or G suffix");
+		return EXIT_USAGE;
+	}
+
+	args->count = 1;
+	if (count_str && parse_count(count_str, &args->count)) {
+		fprintf(stderr, PROG ": invalid count '%s': expected a number from 1 to %d\n",
+			count_str, MAX_COUNT);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Open /dev/dma_heap/<name>, explaining a missing heap. */
+static int open_heap(const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int n, fd;
+
+	n = snprintf(path, sizeof(path), "%s/%s", dev_dir, name);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		fprintf(stderr, PROG ": no such heap '%s': name too long\n",
+			name);
+		return -1;
+	}
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+
+	if (errno != ENOENT) {
+		fprintf(stderr, PROG ": cannot open heap '%s' (%s): %s\n",
+			name, path, strerror(errno));
+		return -1;
+	}
+	fprintf(stderr, PROG ": no such heap '%s' (%s: %s)\n", name, path,
+		strerror(ENOENT));
+	if (stat(dev_dir, &st))
+		complain_no_dev_dir();
+	else
+		fprintf(stderr, PROG ": '" PROG " list' shows the heaps there are\n");
+	return -1;
+}
+
+/**
+ * alloc_all() - allocate the buffers, stopping at the first failure
+ * @heap_fd: open heap device
+ * @args: what to allocate
+ * @bufs: out: the buffers
+ *
+ * Return: the number of buffers allocated; fewer than @args->count means
+ * the next one failed, which has been reported.
+ */
+static unsigned int alloc_all(int heap_fd, const struct alloc_args *args,
+			      struct buffer *bufs)
+{
+	char size_str[ATTR_LEN];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < args->count; i++) {
+		ret = alloc_one(heap_fd, args->size, &bufs[i]);
+		if (ret) {
+			fprintf(stderr,
+				PROG ": buffer %u: allocating %s from heap '%s' failed: %s\n",
+				i, fmt_size(args->size, size_str,
+					    sizeof(size_str)),
+				args->heap, strerror(-ret));
+			break;
+		}
+	}
+	return i;
+}
+
+static int cmd_alloc(int argc, char **argv)
+{
+	struct alloc_args args = { 0 };
+	char size_str[ATTR_LEN], exp[ATTR_LEN];
+	unsigned int i, nr, bad = 0;
+	__u64 start, alloc_us = 0;
+	struct buffer *bufs;
+	int heap_fd, ret;
+	bool ok;
+
+	ret = parse_alloc_args(argc, argv, &args);
+	if (ret)
+		return ret;
+
+	bufs = calloc(args.count, sizeof(*bufs));
+	if (!bufs) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return EXIT_FAIL;
+	}
+	raise_fd_limit(args.count);
+
+	heap_fd = open_heap(args.heap);
+	if (heap_fd < 0) {
+		free(bufs);
+		return EXIT_FAIL;
+	}
+
+	start = now_ns();
+	nr = alloc_all(heap_fd, &args, bufs);
+
+	/*
+	 * Check even the buffers of a failed run: which heap served them is
+	 * exactly what one wants to know after exhausting a heap.
+	 */
+	for (i = 0; i < nr; i++) {
+		alloc_us += bufs[i].alloc_us;
+		read_exporter(bufs[i].fd, exp, sizeof(exp));
+		ret = check_buffer(&bufs[i], i);
+		if (ret)
+			bad++;
+		if (!args.quiet)
+			printf("buffer %u: size=%s alloc_us=%llu exporter=%s check=%s\n",
+			       i, fmt_size(bufs[i].size, size_str,
+					   sizeof(size_str)),
+			       bufs[i].alloc_us, exp, ret ? "FAIL" : "ok");
+	}
+
+	for (i = 0; i < nr; i++)
+		close(bufs[i].fd);
+	close(heap_fd);
+	free(bufs);
+
+	ok = nr == args.count && !bad;
+	printf("summary: heap=%s size=%s count=%u allocated=%u failed=%u",
+	       args.heap, fmt_size(args.size, size_str, sizeof(size_str)),
+	       args.count, nr, bad);
+	printf(" alloc_us=%llu total_us=%llu result=%s\n", alloc_us,
+	       (now_ns() - start) / 1000, ok ? "ok" : "FAIL");
+
+	return ok ? 0 : EXIT_FAIL;
+}
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *val = getenv(name);
+
+	return val && *val ? val : def;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+	int i;
+
+	dev_dir = env_or("DMA_HEAP_DEV", DEV_DIR);
+	sysfs_dir = env_or("DMA_HEAP_SYSFS", SYSFS_DIR);
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+
+	/* --help anywhere wins, so "dma-heap alloc --help" works too. */
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		}
+	}
+
+	cmd = argv[1];
+	if (!strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "list"))
+		return cmd_list(argc - 2, argv + 2);
+	if (!strcmp(cmd, "alloc"))
+		return cmd_alloc(argc - 2, argv + 2);
+
+	return usage_error("unknown command '%s'", cmd);
+}
