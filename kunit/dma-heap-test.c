@@ -15,6 +15,7 @@
 #include <linux/dma-heap.h>
 #include <linux/dma-mapping.h>
 #include <linux/fcntl.h>
+#include <linux/file.h>
 #include <linux/iosys-map.h>
 #include <linux/module.h>
 #include <linux/scatterlist.h>
@@ -87,6 +88,7 @@ static void bad_name_desc(const struct bad_name_case *c, char *desc)
 {
 	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
 }
+
 KUNIT_ARRAY_PARAM(bad_name, bad_name_cases, bad_name_desc);
 
 static void core_add_rejects_bad_name(struct kunit *test)
@@ -184,6 +186,7 @@ static void bad_alloc_desc(const struct bad_alloc_case *c, char *desc)
 {
 	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
 }
+
 KUNIT_ARRAY_PARAM(bad_alloc, bad_alloc_cases, bad_alloc_desc);
 
 static void core_alloc_rejects_bad_arguments(struct kunit *test)
@@ -254,6 +257,17 @@ static struct dma_buf *system_alloc(struct kunit *test, size_t len)
 	return dmabuf;
 }
 
+/*
+ * A test runs in a kernel thread, where the last fput() of a dma-buf is
+ * deferred to a workqueue; flush it so the buffer is really gone when a
+ * test looks at what its release did.
+ */
+static void put_and_flush(struct dma_buf *dmabuf)
+{
+	dma_buf_put(dmabuf);
+	flush_delayed_fput();
+}
+
 static void *vmap_checked(struct kunit *test, struct dma_buf *dmabuf,
 			  struct iosys_map *map)
 {
@@ -271,6 +285,7 @@ static void system_size_desc(const size_t *len, char *desc)
 {
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%zu bytes", *len);
 }
+
 KUNIT_ARRAY_PARAM(system_size, system_sizes, system_size_desc);
 
 static void system_alloc_is_zeroed_and_sized(struct kunit *test)
@@ -299,9 +314,11 @@ static void system_alloc_uses_largest_blocks_first(struct kunit *test)
 	unsigned int i;
 
 	for_each_sgtable_sg(&buffer->sgt, sg, i) {
-		KUNIT_EXPECT_TRUE(test, sg->length == SZ_1M ||
-					sg->length == SZ_64K ||
-					sg->length == PAGE_SIZE);
+		bool block_size = sg->length == SZ_1M ||
+				  sg->length == SZ_64K ||
+				  sg->length == PAGE_SIZE;
+
+		KUNIT_EXPECT_TRUE(test, block_size);
 		KUNIT_EXPECT_LE(test, sg->length, prev);
 		prev = sg->length;
 		total += sg->length;
@@ -323,23 +340,27 @@ static void system_alloc_recycled_memory_is_zeroed(struct kunit *test)
 		KUNIT_EXPECT_NULL(test, memchr_inv(vaddr, 0, SZ_1M));
 		memset(vaddr, 0xa5, SZ_1M);
 		dma_buf_vunmap_unlocked(dmabuf, &map);
-		dma_buf_put(dmabuf);
+		put_and_flush(dmabuf);
 	}
 }
 
 static void system_alloc_accounts_live_buffers(struct kunit *test)
 {
 	struct dma_heap *heap = test->priv;
-	u64 bytes = dma_heap_used_bytes(heap);
-	u64 count = dma_heap_buffer_count(heap);
-	struct dma_buf *a = system_alloc(test, SZ_64K);
-	struct dma_buf *b = system_alloc(test, SZ_1M);
+	struct dma_buf *a, *b;
+	u64 bytes, count;
+
+	flush_delayed_fput();
+	bytes = dma_heap_used_bytes(heap);
+	count = dma_heap_buffer_count(heap);
+	a = system_alloc(test, SZ_64K);
+	b = system_alloc(test, SZ_1M);
 
 	KUNIT_EXPECT_EQ(test, dma_heap_used_bytes(heap), bytes + SZ_1M + SZ_64K);
 	KUNIT_EXPECT_EQ(test, dma_heap_buffer_count(heap), count + 2);
-	dma_buf_put(a);
+	put_and_flush(a);
 	KUNIT_EXPECT_EQ(test, dma_heap_used_bytes(heap), bytes + SZ_1M);
-	dma_buf_put(b);
+	put_and_flush(b);
 	KUNIT_EXPECT_EQ(test, dma_heap_used_bytes(heap), bytes);
 	KUNIT_EXPECT_EQ(test, dma_heap_buffer_count(heap), count);
 }

@@ -113,7 +113,7 @@ struct dma_heap_buffer {
 	struct sg_table sgt;
 	void *priv;
 
-	struct mutex lock;
+	struct mutex lock;		/* see @lock above */
 	struct list_head attachments;
 	unsigned int vmap_cnt;
 	void *vaddr;

@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# dt-heaps: device-tree declared DMA-BUF heaps.
+#
+#   make run      build, boot the VM on dts/vm.dtso, show the heaps working
+#   make test     every check; ends with "N passed, N failed"
+#   make shell    boot the VM to an interactive shell
+#
+# Variables (environment or command line):
+#   KSRC=/path    your own kernel tree instead of Debian's linux-source-6.12
+#   DTS=file      another heap overlay for the VM
+#   EXTRA="prog"  programs or scripts to run in the VM after the demo/tests
+#   JOBS=N        parallel build jobs (default: number of CPUs)
+
+SHELL := /bin/bash
+
+.PHONY: run test shell deps kunit vm-test clean distclean
+
+run:
+	@scripts/run.sh
+
+shell:
+	@MODE=shell scripts/run.sh
+
+test:
+	@scripts/test.sh
+
+kunit:
+	@scripts/test.sh kunit
+
+vm-test:
+	@scripts/test.sh vm
+
+deps:
+	@scripts/deps.sh
+
+# Keeps the unpacked source and ccache; drops every build output.
+clean:
+	rm -rf build/out build/vm build/user build/dt build/logs build/linux
+
+distclean:
+	rm -rf build

@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Every check of the project, in stages. Each check prints one line,
+# "PASS: stage/name" or "FAIL: stage/name: why"; each stage prints its
+# duration; the last line is "N passed, N failed". Exit status is
+# non-zero when anything failed. A stage that cannot run at all (build
+# failure, VM that does not boot) counts as one failed check naming its
+# log, and the other stages still run.
+#
+#   test.sh [STAGE...]    stages: bindings dts host kunit vm (default: all)
+set -uo pipefail
+
+. "$(dirname "$0")/lib.sh"
+
+RESULTS=$LOGDIR/results.txt
+: >"$RESULTS"
+
+record() {
+	printf '%s\n' "$1" | tee -a "$RESULTS"
+}
+
+# run_stage NAME FUNC: run FUNC, turning its result lines into records.
+run_stage() {
+	local name=$1 func=$2 t0 out rc line
+	t0=$(date +%s)
+	log "== $name"
+	out=$LOGDIR/stage-$name.txt
+	"$func" >"$out" 2>"$LOGDIR/stage-$name.err"
+	rc=$?
+	while IFS= read -r line; do
+		case "$line" in
+		PASS:\ * | FAIL:\ *) record "${line%%: *}: $name/${line#*: }" ;;
+		esac
+	done <"$out"
+	if [ $rc -ne 0 ] && ! grep -q '^FAIL: ' "$out"; then
+		record "FAIL: $name: stage failed (rc $rc): $(grep -m1 '^FAILED' \
+			"$LOGDIR/stage-$name.err" || tail -n1 "$LOGDIR/stage-$name.err")"
+	fi
+	log "== $name: $(( $(date +%s) - t0 ))s"
+}
+
+stage_bindings() { "$TOP/scripts/dt-check.sh" bindings; }
+stage_dts() { "$TOP/scripts/dt-check.sh" dts; }
+stage_host() { "$TOP/tools/dma-heap/tests/host-test.sh"; }
+stage_kunit() { "$TOP/scripts/kunit.sh"; }
+
+# The VM suites: mainline's kselftest (TAP) and the project's own tests
+# (PASS/FAIL lines), read back from the console log.
+stage_vm() {
+	local logf=$LOGDIR/vm-test.log
+
+	"$TOP/scripts/kernel.sh" vm >&2 || return 1
+	"$TOP/scripts/vm.sh" user >&2 || return 1
+	"$TOP/scripts/vm.sh" boot test "$logf" >&2 || return 1
+	"$TOP/scripts/vm-results.sh" "$logf"
+}
+
+STAGES=("$@")
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(bindings dts host kunit vm)
+
+"$TOP/scripts/deps.sh" || exit 1
+for s in "${STAGES[@]}"; do
+	declare -F "stage_$s" >/dev/null || die "test" "unknown stage $s"
+	run_stage "$s" "stage_$s"
+done
+
+npass=$(grep -c '^PASS: ' "$RESULTS")
+nfail=$(grep -c '^FAIL: ' "$RESULTS")
+if [ "$nfail" -gt 0 ]; then
+	log ""
+	log "Failed checks:"
+	grep '^FAIL: ' "$RESULTS" >&2
+fi
+echo "$npass passed, $nfail failed"
+[ "$nfail" -eq 0 ] && [ "$npass" -gt 0 ]
