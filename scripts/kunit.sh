@@ -13,6 +13,7 @@ JSON=$BUILD/kunit.json
 KLOG=$LOGDIR/kunit.log
 
 "$TOP/scripts/kernel.sh" tree >&2
+mkdir -p "$BUILD/out"
 rm -f "$JSON"
 # kunit.py runs with the system python, which has what it imports.
 (cd "$BUILD/linux" && /usr/bin/python3 tools/testing/kunit/kunit.py run \
