@@ -45,12 +45,15 @@
  * @ops:	the heap's ops
  * @priv:	the heap's private data
  * @size:	bytes of the region behind the heap, 0 if it has none
+ * @fallback:	name of the heap to try when this one is out of memory
+ * @owner:	module providing @ops
  * @dev:	the heap's device; its refcount is the heap's
  * @cdev:	the heap's char device
  * @list:	entry in heap_list, under heap_list_lock
  * @removed:	set once dma_heap_remove() ran; no new allocations then
  * @used_bytes:	bytes in buffers this heap exported that are still alive
  * @buffers:	number of those buffers
+ * @fallbacks:	allocations this heap passed on to its fallback
  */
 struct dma_heap {
 	const char *name;
@@ -58,12 +61,15 @@ struct dma_heap {
 	const struct dma_heap_ops *ops;
 	void *priv;
 	u64 size;
+	const char *fallback;
+	struct module *owner;
 	struct device dev;
 	struct cdev cdev;
 	struct list_head list;
 	bool removed;
 	atomic64_t used_bytes;
 	atomic64_t buffers;
+	atomic64_t fallbacks;
 };
 
 /* heap_list_lock protects heap_list and serializes registration. */
@@ -71,6 +77,28 @@ static LIST_HEAD(heap_list);
 static DEFINE_MUTEX(heap_list_lock);
 static dev_t dma_heap_devt;
 static DEFINE_XARRAY_ALLOC(dma_heap_minors);
+
+static struct dma_heap *dma_heap_find_locked(const char *name);
+
+/*
+ * A heap reference also pins the module that provides the heap's ops, so
+ * that the ops are there when the reference is dropped.
+ */
+static bool dma_heap_get(struct dma_heap *heap)
+{
+	if (!try_module_get(heap->owner))
+		return false;
+	get_device(&heap->dev);
+	return true;
+}
+
+static void dma_heap_put_ref(struct dma_heap *heap)
+{
+	struct module *owner = heap->owner;
+
+	put_device(&heap->dev);
+	module_put(owner);
+}
 
 static char *dma_heap_devnode(const struct device *dev, umode_t *mode)
 {
@@ -87,6 +115,37 @@ static struct dma_heap *dev_to_heap(struct device *dev)
 	return container_of(dev, struct dma_heap, dev);
 }
 
+static struct dma_buf *dma_heap_allocate_one(struct dma_heap *heap,
+					     size_t len, u32 fd_flags,
+					     u64 heap_flags)
+{
+	if (READ_ONCE(heap->removed))
+		return ERR_PTR(-ENODEV);
+
+	return heap->ops->allocate(heap, len, fd_flags, heap_flags);
+}
+
+/*
+ * The next heap of a fallback chain, with a reference; NULL at the end of
+ * the chain or when the fallback heap is not there (not created yet, or
+ * disabled).
+ */
+static struct dma_heap *dma_heap_next_in_chain(struct dma_heap *heap)
+{
+	struct dma_heap *next = NULL;
+
+	if (!heap->fallback)
+		return NULL;
+
+	mutex_lock(&heap_list_lock);
+	next = dma_heap_find_locked(heap->fallback);
+	if (next && !dma_heap_get(next))
+		next = NULL;
+	mutex_unlock(&heap_list_lock);
+
+	return next;
+}
+
 /**
  * dma_heap_buffer_alloc - allocate a dma-buf from a heap
  * @heap:	heap to allocate from
@@ -95,7 +154,10 @@ static struct dma_heap *dev_to_heap(struct device *dev)
  * @heap_flags:	heap flags; none are defined, must be 0
  *
  * The same checks as the ALLOC ioctl apply, so a driver and a process get
- * the same answer for the same request.
+ * the same answer for the same request. When @heap is out of memory the
+ * allocation is tried on its fallback heap, and on along the chain, at
+ * most DMA_HEAP_MAX_CHAIN heaps in all; other errors are final. The
+ * dma-buf's exporter name is the heap that served it.
  *
  * Return: the new dma-buf, or an ERR_PTR(): -EINVAL for bad arguments,
  * -ENODEV if the heap was removed, -ENOMEM when memory ran out.
@@ -104,6 +166,9 @@ struct dma_buf *dma_heap_buffer_alloc(struct dma_heap *heap, size_t len,
 				      u32 fd_flags, u64 heap_flags)
 {
 	size_t aligned_len = PAGE_ALIGN(len);
+	struct dma_heap *cur = heap, *next;
+	struct dma_buf *dmabuf;
+	unsigned int depth = 1;
 
 	if (fd_flags & ~DMA_HEAP_VALID_FD_FLAGS)
 		return ERR_PTR(-EINVAL);
@@ -115,19 +180,49 @@ struct dma_buf *dma_heap_buffer_alloc(struct dma_heap *heap, size_t len,
 	if (!aligned_len)
 		return ERR_PTR(-EINVAL);
 
-	if (READ_ONCE(heap->removed))
-		return ERR_PTR(-ENODEV);
+	for (;;) {
+		dmabuf = dma_heap_allocate_one(cur, aligned_len, fd_flags,
+					       heap_flags);
+		if (!IS_ERR(dmabuf) || PTR_ERR(dmabuf) != -ENOMEM ||
+		    depth >= DMA_HEAP_MAX_CHAIN)
+			break;
 
-	return heap->ops->allocate(heap, aligned_len, fd_flags, heap_flags);
+		next = dma_heap_next_in_chain(cur);
+		if (!next)
+			break;
+		atomic64_inc(&cur->fallbacks);
+		if (cur != heap)
+			dma_heap_put_ref(cur);
+		cur = next;
+		depth++;
+	}
+
+	if (cur != heap)
+		dma_heap_put_ref(cur);
+	return dmabuf;
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_alloc, DMA_BUF);
+
+/**
+ * dma_heap_fallback_count - allocations a heap passed to its fallback
+ * @heap: the heap
+ *
+ * Return: how many allocations ran out of memory on @heap and were tried
+ * on its fallback heap since boot.
+ */
+u64 dma_heap_fallback_count(struct dma_heap *heap)
+{
+	return atomic64_read(&heap->fallbacks);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_fallback_count, DMA_BUF);
 
 static int dma_heap_open(struct inode *inode, struct file *file)
 {
 	struct dma_heap *heap = container_of(inode->i_cdev, struct dma_heap,
 					     cdev);
 
-	get_device(&heap->dev);
+	if (!dma_heap_get(heap))
+		return -ENODEV;
 	file->private_data = heap;
 
 	return nonseekable_open(inode, file);
@@ -137,7 +232,7 @@ static int dma_heap_release_file(struct inode *inode, struct file *file)
 {
 	struct dma_heap *heap = file->private_data;
 
-	put_device(&heap->dev);
+	dma_heap_put_ref(heap);
 	return 0;
 }
 
@@ -299,11 +394,28 @@ static ssize_t buffers_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(buffers);
 
+static ssize_t fallback_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", dev_to_heap(dev)->fallback ?: "");
+}
+static DEVICE_ATTR_RO(fallback);
+
+static ssize_t fallback_count_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  dma_heap_fallback_count(dev_to_heap(dev)));
+}
+static DEVICE_ATTR_RO(fallback_count);
+
 static struct attribute *dma_heap_attrs[] = {
 	&dev_attr_type.attr,
 	&dev_attr_size_bytes.attr,
 	&dev_attr_used_bytes.attr,
 	&dev_attr_buffers.attr,
+	&dev_attr_fallback.attr,
+	&dev_attr_fallback_count.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(dma_heap);
@@ -317,6 +429,7 @@ static void dma_heap_dev_release(struct device *dev)
 		heap->ops->release(heap);
 	if (dev->devt)
 		xa_erase(&dma_heap_minors, MINOR(dev->devt));
+	kfree(heap->fallback);
 	kfree(heap->name);
 	kfree(heap);
 }
@@ -345,8 +458,8 @@ struct dma_heap *dma_heap_find(const char *name)
 
 	mutex_lock(&heap_list_lock);
 	heap = dma_heap_find_locked(name);
-	if (heap)
-		get_device(&heap->dev);
+	if (heap && !dma_heap_get(heap))
+		heap = NULL;
 	mutex_unlock(&heap_list_lock);
 
 	return heap;
@@ -359,7 +472,7 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_find, DMA_BUF);
  */
 void dma_heap_put(struct dma_heap *heap)
 {
-	put_device(&heap->dev);
+	dma_heap_put_ref(heap);
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_put, DMA_BUF);
 
@@ -417,9 +530,12 @@ struct dma_heap *dma_heap_add(const struct dma_heap_export_info *exp_info)
 	heap->type_name = exp_info->type_name ?: "unknown";
 	heap->priv = exp_info->priv;
 	heap->size = exp_info->size;
+	heap->owner = exp_info->owner;
 
 	heap->name = kstrdup(exp_info->name, GFP_KERNEL);
-	if (!heap->name) {
+	if (exp_info->fallback)
+		heap->fallback = kstrdup(exp_info->fallback, GFP_KERNEL);
+	if (!heap->name || (exp_info->fallback && !heap->fallback)) {
 		ret = -ENOMEM;
 		goto err_put;
 	}
@@ -487,6 +603,18 @@ void dma_heap_remove(struct dma_heap *heap)
 	put_device(&heap->dev);
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_remove, DMA_BUF);
+
+/* For the type registry, which keeps its own ops in each heap. */
+const struct dma_heap_ops *dma_heap_get_ops(struct dma_heap *heap)
+{
+	return heap->ops;
+}
+
+/* For the shared exporter: the module to pin while a buffer lives. */
+struct module *dma_heap_get_owner(struct dma_heap *heap)
+{
+	return heap->owner;
+}
 
 static int __init dma_heap_init(void)
 {

@@ -22,8 +22,14 @@
 #include <linux/scatterlist.h>
 #include <linux/types.h>
 
+struct cma;
 struct dma_buf;
 struct dma_heap;
+struct module;
+struct page;
+
+/* Most heaps in one fallback chain: a heap and three fallbacks. */
+#define DMA_HEAP_MAX_CHAIN	4
 
 /**
  * struct dma_heap_ops - ops to operate on a given heap
@@ -52,6 +58,10 @@ struct dma_heap_ops {
  *		shown in sysfs; "unknown" when NULL
  * @size:	optional size in bytes of the memory region behind the heap;
  *		0 for heaps that have no fixed region
+ * @fallback:	optional name of the heap to try when this one is out of
+ *		memory
+ * @owner:	optional module that provides @ops; held while the heap's
+ *		device is open, found, or has live buffers
  */
 struct dma_heap_export_info {
 	const char *name;
@@ -59,6 +69,8 @@ struct dma_heap_export_info {
 	void *priv;
 	const char *type_name;
 	u64 size;
+	const char *fallback;
+	struct module *owner;
 };
 
 void *dma_heap_get_drvdata(struct dma_heap *heap);
@@ -75,6 +87,76 @@ void dma_heap_put(struct dma_heap *heap);
 
 struct dma_buf *dma_heap_buffer_alloc(struct dma_heap *heap, size_t len,
 				      u32 fd_flags, u64 heap_flags);
+
+/**
+ * struct dma_heap_desc - a heap as declared, before it exists
+ * @name:	heap name (the DT node name)
+ * @compatible:	heap type compatible, e.g. "linux,dma-heap-carveout"
+ * @origin:	where the heap was declared, for log messages (DT path)
+ * @fallback:	name of the fallback heap, or NULL
+ * @base:	physical base of the heap's memory region
+ * @size:	size of the region in bytes; 0 when the heap has none
+ * @no_map:	the region has no kernel linear mapping
+ * @cma:	the region's CMA area when it is reusable, else NULL
+ * @chunk_size:	bytes per chunk, for heap types that allocate in chunks
+ * @pool_size:	most bytes the heap may keep pooled
+ * @pool_prefill: bytes of pool to fill at boot
+ *
+ * The device tree layer fills this in from a node; heap types get it in
+ * their create op and never look at the device tree themselves.
+ */
+struct dma_heap_desc {
+	const char *name;
+	const char *compatible;
+	const char *origin;
+	const char *fallback;
+	phys_addr_t base;
+	phys_addr_t size;
+	bool no_map;
+	struct cma *cma;
+	u32 chunk_size;
+	u32 pool_size;
+	u32 pool_prefill;
+};
+
+/**
+ * struct dma_heap_type - a kind of heap, instantiated from declarations
+ * @name:	short type name, shown in sysfs ("carveout")
+ * @compatible:	the compatible string of the nodes this type serves
+ * @owner:	module providing the type (THIS_MODULE)
+ * @create:	check @desc against what the type needs and set up the
+ *		heap's private data; return it or an ERR_PTR(). Reasons for
+ *		refusing are logged with dma_heap_desc_err().
+ * @destroy:	free what @create returned; runs after the heap's last
+ *		buffer is gone
+ * @allocate:	as &dma_heap_ops.allocate
+ * @heap_ops:	private to the registry
+ * @list:	private to the registry
+ */
+struct dma_heap_type {
+	const char *name;
+	const char *compatible;
+	struct module *owner;
+	void *(*create)(const struct dma_heap_desc *desc);
+	void (*destroy)(void *priv);
+	struct dma_buf *(*allocate)(struct dma_heap *heap, unsigned long len,
+				    u32 fd_flags, u64 heap_flags);
+
+	struct dma_heap_ops heap_ops;
+	struct list_head list;
+};
+
+int dma_heap_type_register(struct dma_heap_type *type);
+void dma_heap_type_unregister(struct dma_heap_type *type);
+
+int dma_heap_declare(const struct dma_heap_desc *desc);
+void dma_heap_undeclare(const char *name);
+
+__printf(3, 4)
+void dma_heap_desc_err(const struct dma_heap_desc *desc, const char *prop,
+		       const char *fmt, ...);
+
+u64 dma_heap_fallback_count(struct dma_heap *heap);
 
 struct dma_heap_buffer;
 
@@ -96,6 +178,9 @@ struct dma_heap_buffer_ops {
  * @len:	size in bytes, a multiple of PAGE_SIZE
  * @sgt:	the backing memory, filled in by the heap type before export
  * @priv:	heap type private data
+ * @uncached:	the memory has no cacheable kernel mapping (a no-map
+ *		region): CPU mappings are write-combined and no cache
+ *		maintenance is done for devices
  * @lock:	protects @attachments, @vmap_cnt and @vaddr
  * @attachments: list of struct dma_heap_attachment, one per importer
  * @vmap_cnt:	number of kernel mappings handed out through vmap
@@ -112,6 +197,7 @@ struct dma_heap_buffer {
 	size_t len;
 	struct sg_table sgt;
 	void *priv;
+	bool uncached;
 
 	struct mutex lock;		/* see @lock above */
 	struct list_head attachments;
@@ -125,5 +211,7 @@ void dma_heap_buffer_init(struct dma_heap_buffer *buffer,
 
 struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
 				       u32 fd_flags);
+
+void dma_heap_clear_pages(struct page *page, unsigned long count);
 
 #endif /* _DMA_HEAPS_H */

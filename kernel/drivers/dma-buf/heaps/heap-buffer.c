@@ -98,14 +98,27 @@ static void dma_heap_buffer_detach(struct dma_buf *dmabuf,
 	kfree(a);
 }
 
+/*
+ * Memory without a cacheable kernel mapping is never in the CPU caches
+ * (CPU mappings of it are write-combined), so there is nothing to clean
+ * or invalidate, and the cache maintenance would need a linear mapping
+ * that such memory does not have.
+ */
+static unsigned long dma_heap_buffer_dma_attrs(struct dma_heap_buffer *buffer)
+{
+	return buffer->uncached ? DMA_ATTR_SKIP_CPU_SYNC : 0;
+}
+
 static struct sg_table *
 dma_heap_buffer_map(struct dma_buf_attachment *attachment,
 		    enum dma_data_direction direction)
 {
+	struct dma_heap_buffer *buffer = attachment->dmabuf->priv;
 	struct dma_heap_attachment *a = attachment->priv;
 	int ret;
 
-	ret = dma_map_sgtable(attachment->dev, &a->sgt, direction, 0);
+	ret = dma_map_sgtable(attachment->dev, &a->sgt, direction,
+			      dma_heap_buffer_dma_attrs(buffer));
 	if (ret)
 		return ERR_PTR(ret);
 
@@ -117,10 +130,12 @@ static void dma_heap_buffer_unmap(struct dma_buf_attachment *attachment,
 				  struct sg_table *sgt,
 				  enum dma_data_direction direction)
 {
+	struct dma_heap_buffer *buffer = attachment->dmabuf->priv;
 	struct dma_heap_attachment *a = attachment->priv;
 
 	a->mapped = false;
-	dma_unmap_sgtable(attachment->dev, sgt, direction, 0);
+	dma_unmap_sgtable(attachment->dev, sgt, direction,
+			  dma_heap_buffer_dma_attrs(buffer));
 }
 
 static int dma_heap_buffer_begin_cpu(struct dma_buf *dmabuf,
@@ -128,6 +143,9 @@ static int dma_heap_buffer_begin_cpu(struct dma_buf *dmabuf,
 {
 	struct dma_heap_buffer *buffer = dmabuf->priv;
 	struct dma_heap_attachment *a;
+
+	if (buffer->uncached)
+		return 0;
 
 	mutex_lock(&buffer->lock);
 	if (buffer->vmap_cnt)
@@ -146,6 +164,9 @@ static int dma_heap_buffer_end_cpu(struct dma_buf *dmabuf,
 {
 	struct dma_heap_buffer *buffer = dmabuf->priv;
 	struct dma_heap_attachment *a;
+
+	if (buffer->uncached)
+		return 0;
 
 	mutex_lock(&buffer->lock);
 	if (buffer->vmap_cnt)
@@ -178,6 +199,9 @@ static int dma_heap_buffer_mmap(struct dma_buf *dmabuf,
 	if (vma->vm_pgoff > (buffer->len >> PAGE_SHIFT) ||
 	    vma_pages(vma) > (buffer->len >> PAGE_SHIFT) - vma->vm_pgoff)
 		return -EINVAL;
+
+	if (buffer->uncached)
+		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
 
 	for_each_sgtable_sg(&buffer->sgt, sg, i) {
 		unsigned long len = sg->length;
@@ -219,7 +243,8 @@ static void *dma_heap_buffer_vmap_pages(struct dma_heap_buffer *buffer)
 		pages[n++] = sg_page_iter_page(&iter);
 	}
 
-	vaddr = vmap(pages, n, VM_MAP, PAGE_KERNEL);
+	vaddr = vmap(pages, n, VM_MAP, buffer->uncached ?
+		     pgprot_writecombine(PAGE_KERNEL) : PAGE_KERNEL);
 	kvfree(pages);
 
 	return vaddr ?: ERR_PTR(-ENOMEM);
@@ -308,6 +333,7 @@ void dma_heap_buffer_init(struct dma_heap_buffer *buffer,
 	INIT_LIST_HEAD(&buffer->attachments);
 	buffer->vmap_cnt = 0;
 	buffer->vaddr = NULL;
+	buffer->uncached = false;
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_init, DMA_BUF);
 
@@ -334,6 +360,8 @@ struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
 	exp_info.size = buffer->len;
 	exp_info.flags = fd_flags;
 	exp_info.priv = buffer;
+	/* A heap type's module stays while its buffers live. */
+	exp_info.owner = dma_heap_get_owner(buffer->heap);
 
 	dmabuf = dma_buf_export(&exp_info);
 	if (!IS_ERR(dmabuf))
@@ -342,3 +370,23 @@ struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
 	return dmabuf;
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_export, DMA_BUF);
+
+/**
+ * dma_heap_clear_pages - zero pages that have a kernel mapping
+ * @page:	first page of a physically contiguous range
+ * @count:	number of pages
+ *
+ * For heap types whose memory comes from the buddy allocator or CMA. The
+ * pages are zeroed one at a time through their (possibly temporary)
+ * kernel mapping, so highmem works too.
+ */
+void dma_heap_clear_pages(struct page *page, unsigned long count)
+{
+	unsigned long i;
+
+	for (i = 0; i < count; i++) {
+		clear_highpage(nth_page(page, i));
+		cond_resched();
+	}
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_clear_pages, DMA_BUF);

@@ -171,19 +171,28 @@ err_free_pages:
 	return ERR_PTR(ret);
 }
 
-static const struct dma_heap_ops system_heap_ops = {
+/* The system heap has no state of its own; any non-NULL cookie will do. */
+static void *system_heap_create(const struct dma_heap_desc *desc)
+{
+	if (desc->size) {
+		dma_heap_desc_err(desc, "memory-region",
+				  "the system heap takes memory from anywhere, not from a region");
+		return ERR_PTR(-EINVAL);
+	}
+	return (void *)desc->compatible;
+}
+
+static struct dma_heap_type system_heap_type = {
+	.name = "system",
+	.compatible = "linux,dma-heap-system",
+	.owner = THIS_MODULE,
+	.create = system_heap_create,
 	.allocate = system_heap_allocate,
 };
 
 static int __init system_heap_init(void)
 {
-	struct dma_heap_export_info exp_info = {
-		.name = "system",
-		.ops = &system_heap_ops,
-		.type_name = "system",
-	};
-
-	return PTR_ERR_OR_ZERO(dma_heap_add(&exp_info));
+	return dma_heap_type_register(&system_heap_type);
 }
 module_init(system_heap_init);
 MODULE_DESCRIPTION("DMA-BUF heaps: system heap");

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The chunk heap: buffers made of fixed-size, physically contiguous
+ * chunks, each aligned to its size, from a reusable (CMA) region.
+ *
+ * For devices that need large contiguous blocks but not one contiguous
+ * buffer (a DMA engine with a short descriptor list, a codec's reference
+ * frames), chunks are easier to find than one contiguous buffer of the
+ * full size, and every buffer has the same, predictable layout.
+ *
+ * Not for: one contiguous buffer (cma_heap.c), exporting (heap-buffer.c).
+ */
+
+#include <linux/cma.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/err.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/scatterlist.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+struct chunk_heap {
+	struct cma *cma;
+	size_t chunk_size;
+	size_t region_size;
+};
+
+struct chunk_heap_buffer {
+	struct dma_heap_buffer base;
+	struct chunk_heap *chunk_heap;
+};
+
+static unsigned long chunk_pages(const struct chunk_heap *chunk_heap)
+{
+	return chunk_heap->chunk_size >> PAGE_SHIFT;
+}
+
+/* Give back the first @nents chunks of @sgt. */
+static void chunk_heap_free_chunks(struct chunk_heap *chunk_heap,
+				   struct sg_table *sgt, unsigned int nents)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_sg(sgt, sg, i) {
+		if (i >= nents)
+			break;
+		cma_release(chunk_heap->cma, sg_page(sg),
+			    chunk_pages(chunk_heap));
+	}
+}
+
+static void chunk_heap_release(struct dma_heap_buffer *buffer)
+{
+	struct chunk_heap_buffer *buf = container_of(buffer, typeof(*buf), base);
+
+	chunk_heap_free_chunks(buf->chunk_heap, &buffer->sgt,
+			       buffer->sgt.orig_nents);
+	sg_free_table(&buffer->sgt);
+	kfree(buf);
+}
+
+static const struct dma_heap_buffer_ops chunk_heap_buffer_ops = {
+	.release = chunk_heap_release,
+};
+
+/* Fill every entry of @sgt with a zeroed chunk; returns how many it got. */
+static unsigned int chunk_heap_fill(struct chunk_heap *chunk_heap,
+				    struct sg_table *sgt)
+{
+	unsigned int order = ilog2(chunk_pages(chunk_heap));
+	struct scatterlist *sg;
+	struct page *page;
+	unsigned int i;
+
+	for_each_sgtable_sg(sgt, sg, i) {
+		if (fatal_signal_pending(current))
+			return i;
+		page = cma_alloc(chunk_heap->cma, chunk_pages(chunk_heap),
+				 order, true);
+		if (!page)
+			return i;
+		dma_heap_clear_pages(page, chunk_pages(chunk_heap));
+		sg_set_page(sg, page, chunk_heap->chunk_size, 0);
+	}
+	return i;
+}
+
+static struct dma_buf *chunk_heap_allocate(struct dma_heap *heap,
+					   unsigned long len, u32 fd_flags,
+					   u64 heap_flags)
+{
+	struct chunk_heap *chunk_heap = dma_heap_get_drvdata(heap);
+	size_t size = ALIGN(len, chunk_heap->chunk_size);
+	unsigned int nents = size / chunk_heap->chunk_size;
+	struct chunk_heap_buffer *buf;
+	struct dma_buf *dmabuf;
+	unsigned int got;
+
+	if (size < len || size > chunk_heap->region_size)
+		return ERR_PTR(-ENOMEM);
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	buf->chunk_heap = chunk_heap;
+
+	if (sg_alloc_table(&buf->base.sgt, nents, GFP_KERNEL)) {
+		kfree(buf);
+		return ERR_PTR(-ENOMEM);
+	}
+
+	got = chunk_heap_fill(chunk_heap, &buf->base.sgt);
+	if (got < nents) {
+		chunk_heap_free_chunks(chunk_heap, &buf->base.sgt, got);
+		sg_free_table(&buf->base.sgt);
+		kfree(buf);
+		return ERR_PTR(fatal_signal_pending(current) ? -EINTR : -ENOMEM);
+	}
+
+	dma_heap_buffer_init(&buf->base, heap, &chunk_heap_buffer_ops, size);
+	dmabuf = dma_heap_buffer_export(&buf->base, fd_flags);
+	if (IS_ERR(dmabuf))
+		chunk_heap_release(&buf->base);
+	return dmabuf;
+}
+
+static void *chunk_heap_create(const struct dma_heap_desc *desc)
+{
+	struct chunk_heap *chunk_heap;
+
+	if (!desc->cma) {
+		dma_heap_desc_err(desc, "memory-region",
+				  "a chunk heap needs a reusable shared-dma-pool region");
+		return ERR_PTR(-EINVAL);
+	}
+	if (!desc->chunk_size) {
+		dma_heap_desc_err(desc, "chunk-size", "missing");
+		return ERR_PTR(-EINVAL);
+	}
+	if (!is_power_of_2(desc->chunk_size) || desc->chunk_size < PAGE_SIZE) {
+		dma_heap_desc_err(desc, "chunk-size",
+				  "%u is not a power of two of at least %lu",
+				  desc->chunk_size, PAGE_SIZE);
+		return ERR_PTR(-EINVAL);
+	}
+	if (desc->chunk_size > cma_get_size(desc->cma)) {
+		dma_heap_desc_err(desc, "chunk-size",
+				  "%u is larger than the region (%lu bytes)",
+				  desc->chunk_size, cma_get_size(desc->cma));
+		return ERR_PTR(-EINVAL);
+	}
+
+	chunk_heap = kzalloc(sizeof(*chunk_heap), GFP_KERNEL);
+	if (!chunk_heap)
+		return ERR_PTR(-ENOMEM);
+	chunk_heap->cma = desc->cma;
+	chunk_heap->chunk_size = desc->chunk_size;
+	chunk_heap->region_size = cma_get_size(desc->cma);
+	return chunk_heap;
+}
+
+static void chunk_heap_destroy(void *priv)
+{
+	kfree(priv);
+}
+
+static struct dma_heap_type chunk_heap_type = {
+	.name = "chunk",
+	.compatible = "linux,dma-heap-chunk",
+	.owner = THIS_MODULE,
+	.create = chunk_heap_create,
+	.destroy = chunk_heap_destroy,
+	.allocate = chunk_heap_allocate,
+};
+
+static int __init chunk_heap_init(void)
+{
+	return dma_heap_type_register(&chunk_heap_type);
+}
+module_init(chunk_heap_init);
+MODULE_DESCRIPTION("DMA-BUF heaps: chunk heap");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);

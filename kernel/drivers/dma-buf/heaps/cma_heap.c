@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The CMA heap: each buffer is one physically contiguous block from a
+ * CMA area, either a reusable region of its own or the default area.
+ *
+ * Contiguous memory is what devices without an IOMMU need. CMA lends the
+ * region to movable pages while no buffer uses it, so it costs nothing
+ * when idle; the price is that an allocation may have to migrate pages
+ * out first.
+ *
+ * Not for: fixed-size chunks (chunk_heap.c), static regions
+ * (carveout_heap.c), exporting (heap-buffer.c).
+ */
+
+#include <linux/cma.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/dma-map-ops.h>
+#include <linux/err.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+
+struct cma_heap_buffer {
+	struct dma_heap_buffer base;
+	struct cma *cma;
+	struct page *pages;
+	unsigned long count;
+};
+
+static void cma_heap_release(struct dma_heap_buffer *buffer)
+{
+	struct cma_heap_buffer *buf = container_of(buffer, typeof(*buf), base);
+
+	sg_free_table(&buffer->sgt);
+	cma_release(buf->cma, buf->pages, buf->count);
+	kfree(buf);
+}
+
+static const struct dma_heap_buffer_ops cma_heap_buffer_ops = {
+	.release = cma_heap_release,
+};
+
+static struct dma_buf *cma_heap_allocate(struct dma_heap *heap,
+					 unsigned long len, u32 fd_flags,
+					 u64 heap_flags)
+{
+	struct cma *cma = dma_heap_get_drvdata(heap);
+	unsigned long count = len >> PAGE_SHIFT;
+	unsigned int align = min_t(unsigned int, get_order(len),
+				   CONFIG_CMA_ALIGNMENT);
+	struct cma_heap_buffer *buf;
+	struct dma_buf *dmabuf;
+	int ret = -ENOMEM;
+
+	if (len > cma_get_size(cma))
+		return ERR_PTR(-ENOMEM);
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+
+	buf->pages = cma_alloc(cma, count, align, true);
+	if (!buf->pages)
+		goto err_free;
+	buf->cma = cma;
+	buf->count = count;
+	dma_heap_clear_pages(buf->pages, count);
+
+	ret = sg_alloc_table(&buf->base.sgt, 1, GFP_KERNEL);
+	if (ret)
+		goto err_release;
+	sg_set_page(buf->base.sgt.sgl, buf->pages, len, 0);
+
+	dma_heap_buffer_init(&buf->base, heap, &cma_heap_buffer_ops, len);
+	dmabuf = dma_heap_buffer_export(&buf->base, fd_flags);
+	if (IS_ERR(dmabuf))
+		cma_heap_release(&buf->base);
+	return dmabuf;
+
+err_release:
+	cma_release(cma, buf->pages, count);
+err_free:
+	kfree(buf);
+	return ERR_PTR(ret);
+}
+
+static void *cma_heap_create(const struct dma_heap_desc *desc)
+{
+	if (desc->size && !desc->cma) {
+		dma_heap_desc_err(desc, "memory-region",
+				  "not a reusable shared-dma-pool region");
+		return ERR_PTR(-EINVAL);
+	}
+	if (desc->cma)
+		return desc->cma;
+
+	if (!dev_get_cma_area(NULL)) {
+		dma_heap_desc_err(desc, "memory-region",
+				  "none given and there is no default CMA area");
+		return ERR_PTR(-ENODEV);
+	}
+	return dev_get_cma_area(NULL);
+}
+
+static struct dma_heap_type cma_heap_type = {
+	.name = "cma",
+	.compatible = "linux,dma-heap-cma",
+	.owner = THIS_MODULE,
+	.create = cma_heap_create,
+	.allocate = cma_heap_allocate,
+};
+
+static int __init cma_heap_init(void)
+{
+	return dma_heap_type_register(&cma_heap_type);
+}
+module_init(cma_heap_init);
+MODULE_DESCRIPTION("DMA-BUF heaps: CMA heap");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);

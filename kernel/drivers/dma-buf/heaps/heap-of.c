@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Heaps from the device tree: the one place that reads heap nodes.
+ *
+ * Every child of the "linux,dma-heaps" node is turned into a plain
+ * struct dma_heap_desc and declared to the registry, which creates the
+ * heap when its type is there. What can be judged from the tree alone is
+ * judged here, before anything is created: names, regions and their
+ * overlaps, property sizes, fallback targets, cycles and chain depth. A
+ * bad node disables that heap alone, with one log line naming the node,
+ * the property and the reason; a heap whose fallback chain leads to a
+ * disabled heap is disabled too, since its allocations could not follow
+ * the chain the tree describes.
+ *
+ * Without a "linux,dma-heaps" node the kernel declares what mainline
+ * 6.12 has: "system", and a CMA heap over the default CMA area named
+ * after it.
+ *
+ * Not for: what a heap type needs of its description (the type's create
+ * op checks that), allocating.
+ */
+
+#include <linux/cma.h>
+#include <linux/ctype.h>
+#include <linux/dma-heap.h>
+#include <linux/dma-map-ops.h>
+#include <linux/init.h>
+#include <linux/mm.h>
+#include <linux/of.h>
+#include <linux/of_reserved_mem.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <kunit/visibility.h>
+
+#include "heap-internal.h"
+
+/**
+ * struct heap_node - one child of the heaps node while it is parsed
+ * @np:		the node
+ * @desc:	what it declares
+ * @fallback:	the node named by fallback-heap, or NULL
+ * @bad:	disabled; the reason is logged already
+ */
+struct heap_node {
+	struct device_node *np;
+	struct dma_heap_desc desc;
+	struct device_node *fallback;
+	bool bad;
+};
+
+__printf(3, 4)
+static void heap_node_bad(struct heap_node *hn, const char *prop,
+			  const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	dma_heap_desc_err(&hn->desc, prop, "%pV", &vaf);
+	va_end(args);
+	hn->bad = true;
+}
+
+/*
+ * Heap names are file names under /dev/dma_heap and user ABI: the same
+ * rule as the binding, a lowercase letter then up to 30 lowercase
+ * letters, digits or dashes, and no unit address.
+ */
+static bool heap_name_ok(const char *name)
+{
+	const char *c;
+
+	if (!islower(*name) || strlen(name) > 31)
+		return false;
+	for (c = name; *c; c++)
+		if (!islower(*c) && !isdigit(*c) && *c != '-')
+			return false;
+	return true;
+}
+
+/*
+ * Read a size property of one cell. Absent is fine (0); any other length
+ * is an error, because reading the first cell of a longer property would
+ * quietly take the wrong number.
+ */
+static int heap_read_size(struct heap_node *hn, const char *prop, u32 *val)
+{
+	int len;
+
+	*val = 0;
+	if (!of_find_property(hn->np, prop, &len))
+		return 0;
+	if (len != sizeof(u32)) {
+		heap_node_bad(hn, prop, "must be one 32-bit cell, not %d bytes",
+			      len);
+		return -EINVAL;
+	}
+	return of_property_read_u32(hn->np, prop, val);
+}
+
+static void heap_parse_region(struct heap_node *hn)
+{
+	struct dma_heap_desc *desc = &hn->desc;
+	struct device_node *rnp;
+	struct reserved_mem *rmem;
+
+	if (!of_property_present(hn->np, "memory-region"))
+		return;
+
+	rnp = of_parse_phandle(hn->np, "memory-region", 0);
+	if (!rnp) {
+		heap_node_bad(hn, "memory-region", "does not point at a node");
+		return;
+	}
+	rmem = of_reserved_mem_lookup(rnp);
+	if (!rmem) {
+		heap_node_bad(hn, "memory-region",
+			      "%pOF is not a reserved-memory region that was set up",
+			      rnp);
+		goto out;
+	}
+	if (!rmem->size || !PAGE_ALIGNED(rmem->base) ||
+	    !PAGE_ALIGNED(rmem->size)) {
+		heap_node_bad(hn, "memory-region",
+			      "%pOF: size %pa at %pa is empty or not page aligned",
+			      rnp, &rmem->size, &rmem->base);
+		goto out;
+	}
+
+	desc->base = rmem->base;
+	desc->size = rmem->size;
+	desc->no_map = of_property_read_bool(rnp, "no-map");
+	/* For reusable shared-dma-pool regions, priv is their CMA area. */
+	if (of_property_read_bool(rnp, "reusable") &&
+	    of_device_is_compatible(rnp, "shared-dma-pool")) {
+		desc->cma = rmem->priv;
+		if (!desc->cma)
+			heap_node_bad(hn, "memory-region",
+				      "%pOF: its CMA area was not set up", rnp);
+	}
+out:
+	of_node_put(rnp);
+}
+
+static void heap_parse_sizes(struct heap_node *hn)
+{
+	struct dma_heap_desc *desc = &hn->desc;
+	u64 ram = (u64)totalram_pages() << PAGE_SHIFT;
+
+	if (heap_read_size(hn, "chunk-size", &desc->chunk_size) ||
+	    heap_read_size(hn, "pool-size", &desc->pool_size) ||
+	    heap_read_size(hn, "pool-prefill-size", &desc->pool_prefill))
+		return;
+
+	if (desc->pool_size > ram / 2)
+		heap_node_bad(hn, "pool-size",
+			      "%u bytes is more than half of memory", desc->pool_size);
+	else if (desc->pool_prefill > desc->pool_size)
+		heap_node_bad(hn, "pool-prefill-size",
+			      "%u bytes is more than pool-size (%u)",
+			      desc->pool_prefill, desc->pool_size);
+	else if (!PAGE_ALIGNED(desc->pool_size) ||
+		 !PAGE_ALIGNED(desc->pool_prefill))
+		heap_node_bad(hn, desc->pool_size & ~PAGE_MASK ? "pool-size" :
+			      "pool-prefill-size", "not a multiple of the page size");
+}
+
+static void heap_parse_node(struct heap_node *hn, struct device_node *container)
+{
+	struct dma_heap_desc *desc = &hn->desc;
+
+	/* The full node name, so that a unit address is seen and refused. */
+	desc->name = kbasename(hn->np->full_name);
+	if (!heap_name_ok(desc->name)) {
+		heap_node_bad(hn, NULL,
+			      "node name is not a heap name (a-z, 0-9, '-', at most 31)");
+		return;
+	}
+	if (of_property_read_string(hn->np, "compatible", &desc->compatible)) {
+		heap_node_bad(hn, "compatible", "missing");
+		return;
+	}
+
+	heap_parse_region(hn);
+	if (!hn->bad)
+		heap_parse_sizes(hn);
+
+	if (!of_property_present(hn->np, "fallback-heap"))
+		return;
+	hn->fallback = of_parse_phandle(hn->np, "fallback-heap", 0);
+	if (!hn->fallback)
+		heap_node_bad(hn, "fallback-heap", "does not point at a node");
+	else if (hn->fallback->parent != container)
+		heap_node_bad(hn, "fallback-heap", "%pOF is not a heap",
+			      hn->fallback);
+	else if (hn->fallback == hn->np)
+		heap_node_bad(hn, "fallback-heap", "points at itself");
+}
+
+static struct heap_node *heap_node_of(struct heap_node *nodes, int n,
+				      struct device_node *np)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (nodes[i].np == np)
+			return &nodes[i];
+	return NULL;
+}
+
+/* Names and regions must be unique among the heaps of one tree. */
+static void heap_check_unique(struct heap_node *nodes, int n)
+{
+	struct dma_heap_desc *a, *b;
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		a = &nodes[i].desc;
+		for (j = 0; j < i && !nodes[i].bad; j++) {
+			b = &nodes[j].desc;
+			if (nodes[j].bad)
+				continue;
+			if (!strcmp(a->name, b->name))
+				heap_node_bad(&nodes[i], NULL,
+					      "heap name %s is used by %s already",
+					      a->name, b->origin);
+			else if (a->size && b->size && a->base < b->base + b->size &&
+				 b->base < a->base + a->size)
+				heap_node_bad(&nodes[i], "memory-region",
+					      "overlaps the region of %s",
+					      b->origin);
+		}
+	}
+}
+
+/*
+ * Follow one node's fallback chain. A chain that comes back to a node
+ * already on it is a cycle: every node of the cycle is disabled, and the
+ * message names them in order. A chain longer than DMA_HEAP_MAX_CHAIN or
+ * leading to a disabled heap disables the node it starts from.
+ */
+static void heap_check_chain(struct heap_node *nodes, int n, int start)
+{
+	struct heap_node *chain[DMA_HEAP_MAX_CHAIN + 1];
+	struct heap_node *hn = &nodes[start];
+	char names[256] = "";
+	int len = 0, i, k;
+
+	while (hn && len < ARRAY_SIZE(chain)) {
+		for (i = 0; i < len; i++)
+			if (chain[i] == hn)
+				goto cycle;
+		chain[len++] = hn;
+		if (hn->bad && hn != &nodes[start]) {
+			heap_node_bad(&nodes[start], "fallback-heap",
+				      "heap %s on its chain is disabled",
+				      hn->desc.name);
+			return;
+		}
+		hn = hn->fallback ? heap_node_of(nodes, n, hn->fallback) : NULL;
+	}
+	if (len > DMA_HEAP_MAX_CHAIN)
+		heap_node_bad(&nodes[start], "fallback-heap",
+			      "chain longer than %d heaps", DMA_HEAP_MAX_CHAIN);
+	return;
+
+cycle:
+	for (k = i; k < len; k++)
+		scnprintf(names + strlen(names), sizeof(names) - strlen(names),
+			  "%s -> ", chain[k]->desc.name);
+	scnprintf(names + strlen(names), sizeof(names) - strlen(names), "%s",
+		  hn->desc.name);
+	for (k = i; k < len; k++)
+		if (!chain[k]->bad)
+			heap_node_bad(chain[k], "fallback-heap", "cycle %s",
+				      names);
+}
+
+static void heap_check_chains(struct heap_node *nodes, int n)
+{
+	bool changed;
+	int i, bad;
+
+	/* A node disabled here can disable others: repeat until stable. */
+	do {
+		changed = false;
+		for (i = 0; i < n; i++) {
+			if (nodes[i].bad || !nodes[i].fallback)
+				continue;
+			bad = nodes[i].bad;
+			heap_check_chain(nodes, n, i);
+			changed |= nodes[i].bad != bad;
+		}
+	} while (changed);
+}
+
+static void heap_nodes_free(struct heap_node *nodes, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		of_node_put(nodes[i].fallback);
+		of_node_put(nodes[i].np);
+		kfree(nodes[i].desc.origin);
+	}
+	kfree(nodes);
+}
+
+/**
+ * dma_heaps_of_declare - declare the heaps described under a heaps node
+ * @container: a node compatible with "linux,dma-heaps"
+ *
+ * Return: the number of heaps declared; disabled nodes are logged and
+ * not counted.
+ */
+int dma_heaps_of_declare(struct device_node *container)
+{
+	struct heap_node *nodes;
+	struct device_node *np;
+	int n = 0, i, declared = 0;
+
+	nodes = kcalloc(of_get_available_child_count(container),
+			sizeof(*nodes), GFP_KERNEL);
+	if (!nodes)
+		return -ENOMEM;
+
+	for_each_available_child_of_node(container, np) {
+		struct heap_node *hn = &nodes[n++];
+
+		hn->np = of_node_get(np);
+		hn->desc.origin = kasprintf(GFP_KERNEL, "%pOF", np);
+		heap_parse_node(hn, container);
+	}
+	heap_check_unique(nodes, n);
+	heap_check_chains(nodes, n);
+
+	for (i = 0; i < n; i++) {
+		struct heap_node *hn = &nodes[i];
+
+		if (hn->bad)
+			continue;
+		hn->desc.fallback = hn->fallback ?
+				    kbasename(hn->fallback->full_name) : NULL;
+		if (!dma_heap_declare(&hn->desc))
+			declared++;
+	}
+	heap_nodes_free(nodes, n);
+	return declared;
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_heaps_of_declare);
+
+/* What mainline 6.12 offers when the device tree declares no heaps. */
+static void __init dma_heaps_declare_defaults(void)
+{
+	struct dma_heap_desc system = {
+		.name = "system",
+		.compatible = "linux,dma-heap-system",
+		.origin = "default system heap",
+	};
+	struct cma *cma = dev_get_cma_area(NULL);
+
+	dma_heap_declare(&system);
+	if (IS_ENABLED(CONFIG_DMABUF_HEAPS_CMA) && cma) {
+		struct dma_heap_desc desc = {
+			.name = cma_get_name(cma),
+			.compatible = "linux,dma-heap-cma",
+			.origin = "default CMA heap",
+			.base = cma_get_base(cma),
+			.size = cma_get_size(cma),
+			.cma = cma,
+		};
+
+		dma_heap_declare(&desc);
+	}
+}
+
+/*
+ * After the reserved-memory regions and CMA areas exist (core_initcall)
+ * and the heap core (subsys_initcall), before the built-in heap types
+ * register (device_initcall), so that types find their heaps declared.
+ */
+static int __init dma_heaps_of_init(void)
+{
+	struct device_node *container;
+	int count = 0, found = 0;
+
+	for_each_compatible_node(container, NULL, "linux,dma-heaps") {
+		if (!of_device_is_available(container))
+			continue;
+		found++;
+		count += max(dma_heaps_of_declare(container), 0);
+	}
+
+	if (!found)
+		dma_heaps_declare_defaults();
+	else
+		pr_info("dma-heaps: %d heap(s) declared by the device tree\n",
+			count);
+	return 0;
+}
+fs_initcall(dma_heaps_of_init);
