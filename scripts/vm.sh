@@ -75,12 +75,13 @@ build_initramfs() {
 	local out=$1 root=$VM_OUT/root prog
 
 	rm -rf "$root"
-	mkdir -p "$root"/{bin,dev,proc,sys,tmp,extra,tests/dma-heap}
+	mkdir -p "$root"/{bin,dev,proc,sys,tmp,extra,tests/dma-heap,tests/vm}
 	install -m 0755 "$CACHE/busybox-arm64" "$root/bin/busybox"
 	ln -s busybox "$root/bin/sh"
 	install -m 0755 "$TOP/scripts/vm/init" "$root/init"
 	install -m 0755 "$USER_OUT/dma-heap" "$USER_OUT/dmabuf-heap" "$root/bin/"
 	install -m 0644 "$TOP/tools/dma-heap/tests/run.sh" "$root/tests/dma-heap/"
+	install -m 0644 "$TOP"/tests/vm/*.sh "$root/tests/vm/"
 	for prog in ${EXTRA:-}; do
 		[ -f "$prog" ] || die "initramfs" "EXTRA program not found: $prog"
 		install -m 0755 "$prog" "$root/extra/"

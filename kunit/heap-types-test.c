@@ -1,0 +1,581 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for heaps declared in the device tree: parsing through DT
+ * overlays, the type registry, each heap type's allocate and free, and
+ * fallback chains.
+ *
+ * Carveouts are built over memory the test allocates itself, chunk and
+ * CMA heaps over the default CMA area, so no test depends on the
+ * reserved-memory layout of the machine it runs on.
+ */
+
+#include <kunit/of.h>
+#include <kunit/test.h>
+#include <linux/cma.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/dma-map-ops.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/gfp.h>
+#include <linux/iosys-map.h>
+#include <linux/module.h>
+#include <linux/of.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
+#include <linux/string.h>
+
+#include "../heap-internal.h"
+
+/* A heap type that only exists: the parsing tests look at what exists. */
+static void *test_type_create(const struct dma_heap_desc *desc)
+{
+	return (void *)desc->compatible;
+}
+
+static struct dma_buf *test_type_allocate(struct dma_heap *heap,
+					  unsigned long len, u32 fd_flags,
+					  u64 heap_flags)
+{
+	return ERR_PTR(-ENOMEM);
+}
+
+static struct dma_heap_type test_type = {
+	.name = "kunit",
+	.compatible = "kunit,dma-heap-test",
+	.owner = THIS_MODULE,
+	.create = test_type_create,
+	.allocate = test_type_allocate,
+};
+
+static struct dma_heap_type late_type = {
+	.name = "kunit-late",
+	.compatible = "kunit,dma-heap-late",
+	.owner = THIS_MODULE,
+	.create = test_type_create,
+	.allocate = test_type_allocate,
+};
+
+static bool heap_exists(const char *name)
+{
+	struct dma_heap *heap = dma_heap_find(name);
+
+	if (heap)
+		dma_heap_put(heap);
+	return heap;
+}
+
+static struct device_node *find_container(struct kunit *test, const char *path)
+{
+	struct device_node *np = of_find_node_by_path(path);
+
+	KUNIT_ASSERT_NOT_NULL(test, np);
+	of_node_put_kunit(test, np);
+	return np;
+}
+
+static const char * const valid_names[] = {
+	"kunit-a", "kunit-b", "kunit-c", "kunit-late",
+};
+
+static void undeclare_all(const char * const *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dma_heap_undeclare(names[i]);
+}
+
+static void of_valid_nodes_become_heaps(struct kunit *test)
+{
+	struct device_node *np;
+
+	KUNIT_ASSERT_EQ(test, of_overlay_apply_kunit(test, heaps_valid), 0);
+	np = find_container(test, "/kunit-heaps-valid");
+
+	KUNIT_EXPECT_EQ(test, dma_heaps_of_declare(np), 4);
+	KUNIT_EXPECT_TRUE(test, heap_exists("kunit-a"));
+	KUNIT_EXPECT_TRUE(test, heap_exists("kunit-b"));
+	KUNIT_EXPECT_TRUE(test, heap_exists("kunit-c"));
+	/* Its type is not registered: declared, but no heap yet. */
+	KUNIT_EXPECT_FALSE(test, heap_exists("kunit-late"));
+	undeclare_all(valid_names, ARRAY_SIZE(valid_names));
+	KUNIT_EXPECT_FALSE(test, heap_exists("kunit-a"));
+}
+
+static void of_type_registered_after_its_nodes(struct kunit *test)
+{
+	struct device_node *np;
+
+	KUNIT_ASSERT_EQ(test, of_overlay_apply_kunit(test, heaps_valid), 0);
+	np = find_container(test, "/kunit-heaps-valid");
+	KUNIT_ASSERT_EQ(test, dma_heaps_of_declare(np), 4);
+	KUNIT_EXPECT_FALSE(test, heap_exists("kunit-late"));
+
+	KUNIT_ASSERT_EQ(test, dma_heap_type_register(&late_type), 0);
+	KUNIT_EXPECT_TRUE(test, heap_exists("kunit-late"));
+	/* A second type for the same compatible is refused. */
+	KUNIT_EXPECT_EQ(test, dma_heap_type_register(&late_type), -EEXIST);
+
+	dma_heap_type_unregister(&late_type);
+	KUNIT_EXPECT_FALSE(test, heap_exists("kunit-late"));
+	/* The declaration stays: the heap comes back with its type. */
+	KUNIT_ASSERT_EQ(test, dma_heap_type_register(&late_type), 0);
+	KUNIT_EXPECT_TRUE(test, heap_exists("kunit-late"));
+	dma_heap_type_unregister(&late_type);
+	undeclare_all(valid_names, ARRAY_SIZE(valid_names));
+}
+
+struct node_case {
+	const char *name;
+	bool up;
+};
+
+static const struct node_case invalid_cases[] = {
+	{ "kunit-good", true },
+	{ "kunit-no-compatible", false },
+	{ "kunit-pool-string", false },
+	{ "kunit-pool-two-cells", false },
+	{ "kunit-prefill-over-pool", false },
+	{ "kunit-pool-over-memory", false },
+	{ "kunit-not-region", false },
+	{ "kunit-fallback-outside", false },
+	{ "kunit-self", false },
+	{ "kunit-x2", false },
+	{ "kunit-y2", false },
+	{ "kunit-p3", false },
+	{ "kunit-q3", false },
+	{ "kunit-r3", false },
+	{ "kunit-into-cycle", false },
+	{ "kunit-d1", false },
+	{ "kunit-d2", true },
+	{ "kunit-d3", true },
+	{ "kunit-d4", true },
+	{ "kunit-d5", true },
+	{ "kunit-dup", false },
+	{ "Kunit-Upper", false },
+};
+
+static void node_case_desc(const struct node_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s %s", c->name,
+		 c->up ? "comes up" : "is disabled");
+}
+
+KUNIT_ARRAY_PARAM(node, invalid_cases, node_case_desc);
+
+static void of_bad_nodes_disable_only_themselves(struct kunit *test)
+{
+	const struct node_case *c = test->param_value;
+	struct device_node *np;
+	size_t i, up = 0;
+
+	KUNIT_ASSERT_EQ(test, of_overlay_apply_kunit(test, heaps_invalid), 0);
+	np = find_container(test, "/kunit-heaps-invalid");
+
+	for (i = 0; i < ARRAY_SIZE(invalid_cases); i++)
+		up += invalid_cases[i].up;
+	KUNIT_EXPECT_EQ(test, dma_heaps_of_declare(np), up);
+	KUNIT_EXPECT_EQ(test, heap_exists(c->name), c->up);
+
+	for (i = 0; i < ARRAY_SIZE(invalid_cases); i++)
+		dma_heap_undeclare(invalid_cases[i].name);
+}
+
+static int of_suite_init(struct kunit_suite *suite)
+{
+	return dma_heap_type_register(&test_type);
+}
+
+static void of_suite_exit(struct kunit_suite *suite)
+{
+	dma_heap_type_unregister(&test_type);
+}
+
+static struct kunit_case dma_heap_of_cases[] = {
+	KUNIT_CASE(of_valid_nodes_become_heaps),
+	KUNIT_CASE(of_type_registered_after_its_nodes),
+	KUNIT_CASE_PARAM(of_bad_nodes_disable_only_themselves,
+			 node_gen_params),
+	{}
+};
+
+static struct kunit_suite dma_heap_of_suite = {
+	.name = "dma-heap-of",
+	.suite_init = of_suite_init,
+	.suite_exit = of_suite_exit,
+	.test_cases = dma_heap_of_cases,
+};
+
+/* Helpers for the allocation tests. */
+
+static void put_and_flush(struct dma_buf *dmabuf)
+{
+	dma_buf_put(dmabuf);
+	flush_delayed_fput();
+}
+
+/* A contiguous block owned by the test, to build carveouts over. */
+struct test_block {
+	void *vaddr;
+	size_t size;
+};
+
+static void test_block_free(void *data)
+{
+	struct test_block *block = data;
+
+	free_pages_exact(block->vaddr, block->size);
+}
+
+static phys_addr_t test_region(struct kunit *test, size_t size)
+{
+	struct test_block *block = kunit_kzalloc(test, sizeof(*block),
+						 GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, block);
+	block->size = size;
+	block->vaddr = alloc_pages_exact(size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, block->vaddr);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, test_block_free,
+							block), 0);
+	return virt_to_phys(block->vaddr);
+}
+
+/*
+ * Tear a test heap down when the test ends, before the memory under it
+ * is freed (KUnit runs cleanups in reverse order): drop the test's
+ * reference, then the declaration.
+ */
+static void test_heap_release(void *data)
+{
+	struct dma_heap *heap = data;
+	char *name = kstrdup(dma_heap_get_name(heap), GFP_KERNEL);
+
+	flush_delayed_fput();
+	dma_heap_put(heap);
+	if (name)
+		dma_heap_undeclare(name);
+	kfree(name);
+}
+
+static struct dma_heap *declare_heap(struct kunit *test,
+				     const struct dma_heap_desc *desc)
+{
+	struct dma_heap *heap;
+
+	KUNIT_ASSERT_EQ(test, dma_heap_declare(desc), 0);
+	heap = dma_heap_find(desc->name);
+	if (!heap)
+		dma_heap_undeclare(desc->name);
+	KUNIT_ASSERT_NOT_NULL(test, heap);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, test_heap_release,
+							heap), 0);
+	return heap;
+}
+
+static struct dma_buf *alloc_from(struct dma_heap *heap, size_t len)
+{
+	return dma_heap_buffer_alloc(heap, len, O_RDWR, 0);
+}
+
+static void expect_zeroed(struct kunit *test, struct dma_buf *dmabuf)
+{
+	struct iosys_map map;
+
+	KUNIT_ASSERT_EQ(test, dma_buf_vmap_unlocked(dmabuf, &map), 0);
+	KUNIT_EXPECT_NULL(test, memchr_inv(map.vaddr, 0, dmabuf->size));
+	memset(map.vaddr, 0x5a, dmabuf->size);
+	dma_buf_vunmap_unlocked(dmabuf, &map);
+}
+
+static phys_addr_t buffer_phys(struct dma_buf *dmabuf, unsigned int nth)
+{
+	struct dma_heap_buffer *buffer = dmabuf->priv;
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_sg(&buffer->sgt, sg, i)
+		if (i == nth)
+			return sg_phys(sg);
+	return 0;
+}
+
+static void carveout_allocates_until_full(struct kunit *test)
+{
+	struct dma_heap_desc desc = {
+		.name = "kunit-carveout",
+		.compatible = "linux,dma-heap-carveout",
+		.size = SZ_2M,
+	};
+	struct dma_buf *bufs[4];
+	struct dma_heap *heap;
+	unsigned int i;
+
+	desc.base = test_region(test, desc.size);
+	heap = declare_heap(test, &desc);
+
+	for (i = 0; i < ARRAY_SIZE(bufs); i++) {
+		bufs[i] = alloc_from(heap, SZ_512K);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, bufs[i]);
+		KUNIT_EXPECT_EQ(test, bufs[i]->size, SZ_512K);
+		KUNIT_EXPECT_GE(test, buffer_phys(bufs[i], 0), desc.base);
+		KUNIT_EXPECT_LE(test, buffer_phys(bufs[i], 0) + SZ_512K,
+				desc.base + desc.size);
+		KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(buffer_phys(bufs[i], 0)));
+		expect_zeroed(test, bufs[i]);
+	}
+	/* Full, and no fallback: out of memory, nothing else. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(alloc_from(heap, PAGE_SIZE)), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(heap), 0);
+
+	/* Freed space is usable again, and clean. */
+	put_and_flush(bufs[1]);
+	bufs[1] = alloc_from(heap, SZ_512K);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, bufs[1]);
+	expect_zeroed(test, bufs[1]);
+
+	for (i = 0; i < ARRAY_SIZE(bufs); i++)
+		dma_buf_put(bufs[i]);
+}
+
+static void carveout_needs_a_static_region(struct kunit *test)
+{
+	struct dma_heap_desc desc = {
+		.name = "kunit-carveout-noregion",
+		.compatible = "linux,dma-heap-carveout",
+	};
+
+	KUNIT_ASSERT_EQ(test, dma_heap_declare(&desc), 0);
+	KUNIT_EXPECT_FALSE(test, heap_exists(desc.name));
+	dma_heap_undeclare(desc.name);
+}
+
+static struct cma *default_cma(struct kunit *test)
+{
+	struct cma *cma = dev_get_cma_area(NULL);
+
+	if (!cma)
+		kunit_skip(test, "no default CMA area");
+	return cma;
+}
+
+static void chunk_buffers_are_aligned_chunks(struct kunit *test)
+{
+	struct dma_heap_desc desc = {
+		.name = "kunit-chunk",
+		.compatible = "linux,dma-heap-chunk",
+		.chunk_size = SZ_1M,
+	};
+	struct dma_heap *heap;
+	struct dma_buf *dmabuf;
+	unsigned int i;
+
+	desc.cma = default_cma(test);
+	heap = declare_heap(test, &desc);
+
+	/* 3 MiB and a byte: four whole chunks. */
+	dmabuf = alloc_from(heap, SZ_2M + SZ_1M + 1);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	KUNIT_EXPECT_EQ(test, dmabuf->size, 4 * SZ_1M);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_TRUE(test, IS_ALIGNED(buffer_phys(dmabuf, i),
+						   SZ_1M));
+	expect_zeroed(test, dmabuf);
+	dma_buf_put(dmabuf);
+}
+
+static void chunk_heap_runs_out_cleanly(struct kunit *test)
+{
+	struct dma_heap_desc desc = {
+		.name = "kunit-chunk-full",
+		.compatible = "linux,dma-heap-chunk",
+		.chunk_size = SZ_1M,
+	};
+	struct dma_heap *heap;
+	struct dma_buf *dmabuf;
+	struct cma *cma = default_cma(test);
+	size_t region = cma_get_size(cma);
+
+	desc.cma = cma;
+	heap = declare_heap(test, &desc);
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(alloc_from(heap, region + SZ_1M)),
+			-ENOMEM);
+	/* A failed allocation leaves all chunks free for the next one. */
+	dmabuf = alloc_from(heap, SZ_4M);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	dma_buf_put(dmabuf);
+}
+
+struct chunk_size_case {
+	u32 chunk_size;
+	const char *desc;
+};
+
+static const struct chunk_size_case bad_chunk_sizes[] = {
+	{ 0, "missing" },
+	{ 3 * SZ_1M, "not a power of two" },
+	{ SZ_2K, "smaller than a page" },
+	{ SZ_1G, "larger than the region" },
+};
+
+static void chunk_size_desc(const struct chunk_size_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(chunk_size, bad_chunk_sizes, chunk_size_desc);
+
+static void chunk_heap_refuses_bad_chunk_size(struct kunit *test)
+{
+	const struct chunk_size_case *c = test->param_value;
+	struct dma_heap_desc desc = {
+		.name = "kunit-chunk-bad",
+		.compatible = "linux,dma-heap-chunk",
+		.chunk_size = c->chunk_size,
+	};
+
+	desc.cma = default_cma(test);
+	KUNIT_ASSERT_EQ(test, dma_heap_declare(&desc), 0);
+	KUNIT_EXPECT_FALSE(test, heap_exists(desc.name));
+	dma_heap_undeclare(desc.name);
+}
+
+static void cma_buffers_are_contiguous(struct kunit *test)
+{
+	struct dma_heap_desc desc = {
+		.name = "kunit-cma",
+		.compatible = "linux,dma-heap-cma",
+	};
+	struct dma_heap_buffer *buffer;
+	struct dma_heap *heap;
+	struct dma_buf *dmabuf;
+	struct cma *cma = default_cma(test);
+
+	desc.cma = cma;
+	heap = declare_heap(test, &desc);
+
+	dmabuf = alloc_from(heap, SZ_2M);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	buffer = dmabuf->priv;
+	KUNIT_EXPECT_EQ(test, buffer->sgt.orig_nents, 1);
+	KUNIT_EXPECT_GE(test, buffer_phys(dmabuf, 0), cma_get_base(cma));
+	expect_zeroed(test, dmabuf);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(alloc_from(heap, cma_get_size(cma) +
+						 PAGE_SIZE)), -ENOMEM);
+	dma_buf_put(dmabuf);
+}
+
+/* Three heaps: two 1 MiB carveouts in a chain, then the system heap. */
+static void fallback_follows_the_chain(struct kunit *test)
+{
+	struct dma_heap_desc first = {
+		.name = "kunit-fb-first",
+		.compatible = "linux,dma-heap-carveout",
+		.fallback = "kunit-fb-second",
+		.size = SZ_1M,
+	};
+	struct dma_heap_desc second = {
+		.name = "kunit-fb-second",
+		.compatible = "linux,dma-heap-carveout",
+		.fallback = "system",
+		.size = SZ_1M,
+	};
+	static const char * const served_by[] = {
+		"kunit-fb-first", "kunit-fb-second", "system",
+	};
+	struct dma_heap *h1, *h2;
+	struct dma_buf *bufs[3];
+	unsigned int i;
+
+	first.base = test_region(test, SZ_1M);
+	second.base = test_region(test, SZ_1M);
+	h1 = declare_heap(test, &first);
+	h2 = declare_heap(test, &second);
+
+	for (i = 0; i < ARRAY_SIZE(bufs); i++) {
+		bufs[i] = alloc_from(h1, SZ_1M);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, bufs[i]);
+		KUNIT_EXPECT_STREQ(test, bufs[i]->exp_name, served_by[i]);
+	}
+	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(h1), 2);
+	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(h2), 1);
+
+	/* Bad arguments are final: no fallback for them. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_buffer_alloc(h1, SZ_1M,
+							    O_RDWR, 1)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(h1), 2);
+
+	for (i = 0; i < ARRAY_SIZE(bufs); i++)
+		dma_buf_put(bufs[i]);
+}
+
+/* Declarations made in code skip the DT checks: the core still stops. */
+static void fallback_loop_is_bounded(struct kunit *test)
+{
+	struct dma_heap_desc x = {
+		.name = "kunit-loop-x",
+		.compatible = "linux,dma-heap-carveout",
+		.fallback = "kunit-loop-y",
+		.size = SZ_1M,
+	};
+	struct dma_heap_desc y = {
+		.name = "kunit-loop-y",
+		.compatible = "linux,dma-heap-carveout",
+		.fallback = "kunit-loop-x",
+		.size = SZ_1M,
+	};
+	struct dma_heap *hx, *hy;
+
+	x.base = test_region(test, SZ_1M);
+	y.base = test_region(test, SZ_1M);
+	hx = declare_heap(test, &x);
+	hy = declare_heap(test, &y);
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(alloc_from(hx, SZ_2M)), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(hx) +
+			dma_heap_fallback_count(hy), DMA_HEAP_MAX_CHAIN - 1);
+}
+
+static void declare_refuses_duplicate_name(struct kunit *test)
+{
+	struct dma_heap_desc desc = {
+		.name = "kunit-twice",
+		.compatible = "kunit,dma-heap-nobody",
+	};
+
+	KUNIT_ASSERT_EQ(test, dma_heap_declare(&desc), 0);
+	KUNIT_EXPECT_EQ(test, dma_heap_declare(&desc), -EEXIST);
+	dma_heap_undeclare(desc.name);
+	/* Withdrawn, the name is free again. */
+	KUNIT_EXPECT_EQ(test, dma_heap_declare(&desc), 0);
+	dma_heap_undeclare(desc.name);
+}
+
+static struct kunit_case dma_heap_types_cases[] = {
+	KUNIT_CASE(declare_refuses_duplicate_name),
+	KUNIT_CASE(carveout_allocates_until_full),
+	KUNIT_CASE(carveout_needs_a_static_region),
+	KUNIT_CASE(chunk_buffers_are_aligned_chunks),
+	KUNIT_CASE(chunk_heap_runs_out_cleanly),
+	KUNIT_CASE_PARAM(chunk_heap_refuses_bad_chunk_size,
+			 chunk_size_gen_params),
+	KUNIT_CASE(cma_buffers_are_contiguous),
+	KUNIT_CASE(fallback_follows_the_chain),
+	KUNIT_CASE(fallback_loop_is_bounded),
+	{}
+};
+
+static struct kunit_suite dma_heap_types_suite = {
+	.name = "dma-heap-types",
+	.test_cases = dma_heap_types_cases,
+};
+
+kunit_test_suites(&dma_heap_of_suite, &dma_heap_types_suite);
+
+MODULE_DESCRIPTION("KUnit tests for device tree declared DMA-BUF heaps");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
