@@ -554,7 +554,98 @@ static void declare_refuses_duplicate_name(struct kunit *test)
 	dma_heap_undeclare(desc.name);
 }
 
+/*
+ * A type with real buffers, to see what unregistering it does to them:
+ * one zeroed block of pages per buffer, and a count of destroyed heaps.
+ */
+static unsigned int paged_destroyed;
+
+static void paged_release(struct dma_heap_buffer *buffer)
+{
+	__free_pages(sg_page(buffer->sgt.sgl), get_order(buffer->len));
+	sg_free_table(&buffer->sgt);
+	kfree(buffer);
+}
+
+static const struct dma_heap_buffer_ops paged_buffer_ops = {
+	.release = paged_release,
+};
+
+static struct dma_buf *paged_allocate(struct dma_heap *heap,
+				      unsigned long len, u32 fd_flags,
+				      u64 heap_flags)
+{
+	struct dma_heap_buffer *buffer = kzalloc(sizeof(*buffer), GFP_KERNEL);
+	struct page *page = alloc_pages(GFP_KERNEL | __GFP_ZERO,
+					get_order(len));
+	struct dma_buf *dmabuf;
+
+	if (!buffer || !page || sg_alloc_table(&buffer->sgt, 1, GFP_KERNEL)) {
+		if (page)
+			__free_pages(page, get_order(len));
+		kfree(buffer);
+		return ERR_PTR(-ENOMEM);
+	}
+	sg_set_page(buffer->sgt.sgl, page, len, 0);
+	dma_heap_buffer_init(buffer, heap, &paged_buffer_ops, len);
+	dmabuf = dma_heap_buffer_export(buffer, fd_flags);
+	if (IS_ERR(dmabuf))
+		paged_release(buffer);
+	return dmabuf;
+}
+
+static void *paged_create(const struct dma_heap_desc *desc)
+{
+	return kzalloc(sizeof(long), GFP_KERNEL) ?: ERR_PTR(-ENOMEM);
+}
+
+static void paged_destroy(void *priv)
+{
+	kfree(priv);
+	paged_destroyed++;
+}
+
+static struct dma_heap_type paged_type = {
+	.name = "kunit-paged",
+	.compatible = "kunit,dma-heap-paged",
+	.owner = THIS_MODULE,
+	.create = paged_create,
+	.destroy = paged_destroy,
+	.allocate = paged_allocate,
+};
+
+static void type_unregistered_under_live_buffer(struct kunit *test)
+{
+	struct dma_heap_desc desc = {
+		.name = "kunit-paged",
+		.compatible = "kunit,dma-heap-paged",
+	};
+	struct dma_heap *heap;
+	struct dma_buf *dmabuf;
+
+	paged_destroyed = 0;
+	KUNIT_ASSERT_EQ(test, dma_heap_type_register(&paged_type), 0);
+	KUNIT_ASSERT_EQ(test, dma_heap_declare(&desc), 0);
+	heap = dma_heap_find(desc.name);
+	KUNIT_ASSERT_NOT_NULL(test, heap);
+	dmabuf = alloc_from(heap, SZ_8K);
+	dma_heap_put(heap);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+
+	dma_heap_type_unregister(&paged_type);
+	KUNIT_EXPECT_FALSE(test, heap_exists(desc.name));
+	/* The buffer still works, and its heap's data is still there. */
+	KUNIT_EXPECT_EQ(test, paged_destroyed, 0);
+	expect_zeroed(test, dmabuf);
+	KUNIT_EXPECT_STREQ(test, dmabuf->exp_name, "kunit-paged");
+
+	put_and_flush(dmabuf);
+	KUNIT_EXPECT_EQ(test, paged_destroyed, 1);
+	dma_heap_undeclare(desc.name);
+}
+
 static struct kunit_case dma_heap_types_cases[] = {
+	KUNIT_CASE(type_unregistered_under_live_buffer),
 	KUNIT_CASE(declare_refuses_duplicate_name),
 	KUNIT_CASE(carveout_allocates_until_full),
 	KUNIT_CASE(carveout_needs_a_static_region),

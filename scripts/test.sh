@@ -8,7 +8,8 @@
 # failure, VM that does not boot) counts as one failed check naming its
 # log, and the other stages still run.
 #
-#   test.sh [STAGE...]    stages: bindings dts host kunit vm (default: all)
+#   test.sh [STAGE...]    stages: bindings dts host kunit vm vm_defaults
+#                         (default: all)
 set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"
@@ -45,19 +46,32 @@ stage_dts() { "$TOP/scripts/dt-check.sh" dts; }
 stage_host() { "$TOP/tools/dma-heap/tests/host-test.sh"; }
 stage_kunit() { "$TOP/scripts/kunit.sh"; }
 
-# The VM suites: mainline's kselftest (TAP) and the project's own tests
-# (PASS/FAIL lines), read back from the console log.
-stage_vm() {
-	local logf=$LOGDIR/vm-test.log
+# vm_suites NAME DTS EXPECTED: boot the VM on DTS and run every in-VM
+# suite: mainline's kselftest (TAP) and the project's own tests (PASS/FAIL
+# lines), read back from the console log. EXPECTED lists the heaps that
+# must exist, separated by ':'.
+vm_suites() {
+	local logf=$LOGDIR/vm-$1.log
 
 	"$TOP/scripts/kernel.sh" vm >&2 || return 1
 	"$TOP/scripts/vm.sh" user >&2 || return 1
-	"$TOP/scripts/vm.sh" boot test "$logf" >&2 || return 1
+	DTS=$2 BOOTARGS="DTHEAPS_EXPECT=$3" \
+		"$TOP/scripts/vm.sh" boot test "$logf" >&2 || return 1
 	"$TOP/scripts/vm-results.sh" "$logf"
 }
 
+# The default overlay: every heap type, fallback chains.
+stage_vm() {
+	vm_suites test "$TOP/dts/vm.dtso" camera:cma:system:video
+}
+
+# No heap node at all: exactly mainline's heaps and names.
+stage_vm_defaults() {
+	vm_suites defaults "$TOP/dts/vm-no-heaps.dtso" linux,cma:system
+}
+
 STAGES=("$@")
-[ ${#STAGES[@]} -gt 0 ] || STAGES=(bindings dts host kunit vm)
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(bindings dts host kunit vm vm_defaults)
 
 "$TOP/scripts/deps.sh" || exit 1
 for s in "${STAGES[@]}"; do

@@ -138,8 +138,12 @@ static void dma_heap_buffer_unmap(struct dma_buf_attachment *attachment,
 			  dma_heap_buffer_dma_attrs(buffer));
 }
 
-static int dma_heap_buffer_begin_cpu(struct dma_buf *dmabuf,
-				     enum dma_data_direction direction)
+/*
+ * Hand the buffer to the CPU (@to_cpu) or back to the devices: the
+ * kernel mapping, if any, and every importer's mapping are synced.
+ */
+static int dma_heap_buffer_sync(struct dma_buf *dmabuf,
+				enum dma_data_direction direction, bool to_cpu)
 {
 	struct dma_heap_buffer *buffer = dmabuf->priv;
 	struct dma_heap_attachment *a;
@@ -148,36 +152,34 @@ static int dma_heap_buffer_begin_cpu(struct dma_buf *dmabuf,
 		return 0;
 
 	mutex_lock(&buffer->lock);
-	if (buffer->vmap_cnt)
+	if (buffer->vmap_cnt && to_cpu)
 		invalidate_kernel_vmap_range(buffer->vaddr, buffer->len);
+	else if (buffer->vmap_cnt)
+		flush_kernel_vmap_range(buffer->vaddr, buffer->len);
 
-	list_for_each_entry(a, &buffer->attachments, list)
-		if (a->mapped)
+	list_for_each_entry(a, &buffer->attachments, list) {
+		if (!a->mapped)
+			continue;
+		if (to_cpu)
 			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, direction);
+		else
+			dma_sync_sgtable_for_device(a->dev, &a->sgt, direction);
+	}
 	mutex_unlock(&buffer->lock);
 
 	return 0;
 }
 
+static int dma_heap_buffer_begin_cpu(struct dma_buf *dmabuf,
+				     enum dma_data_direction direction)
+{
+	return dma_heap_buffer_sync(dmabuf, direction, true);
+}
+
 static int dma_heap_buffer_end_cpu(struct dma_buf *dmabuf,
 				   enum dma_data_direction direction)
 {
-	struct dma_heap_buffer *buffer = dmabuf->priv;
-	struct dma_heap_attachment *a;
-
-	if (buffer->uncached)
-		return 0;
-
-	mutex_lock(&buffer->lock);
-	if (buffer->vmap_cnt)
-		flush_kernel_vmap_range(buffer->vaddr, buffer->len);
-
-	list_for_each_entry(a, &buffer->attachments, list)
-		if (a->mapped)
-			dma_sync_sgtable_for_device(a->dev, &a->sgt, direction);
-	mutex_unlock(&buffer->lock);
-
-	return 0;
+	return dma_heap_buffer_sync(dmabuf, direction, false);
 }
 
 /*
