@@ -644,7 +644,44 @@ static void type_unregistered_under_live_buffer(struct kunit *test)
 	dma_heap_undeclare(desc.name);
 }
 
+static void system_pool_recycles_zeroed_blocks(struct kunit *test)
+{
+	struct dma_heap_desc desc = {
+		.name = "kunit-system-pooled",
+		.compatible = "linux,dma-heap-system",
+		.pool_size = SZ_4M,
+		.pool_prefill = SZ_1M,
+	};
+	struct dma_heap_pool_stats stats;
+	struct dma_heap_pool *pool;
+	struct dma_heap *heap;
+	struct dma_buf *dmabuf;
+	unsigned int round;
+
+	heap = declare_heap(test, &desc);
+	pool = dma_heap_get_pool(heap);
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	dma_heap_pool_wait_idle(pool);
+	dma_heap_pool_get_stats(pool, &stats);
+	KUNIT_EXPECT_EQ(test, stats.pooled_bytes, SZ_1M);
+
+	/* expect_zeroed() dirties each buffer before it is freed. */
+	for (round = 0; round < 8; round++) {
+		dmabuf = alloc_from(heap, SZ_1M + SZ_64K);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+		expect_zeroed(test, dmabuf);
+		put_and_flush(dmabuf);
+		if (round % 2)
+			dma_heap_pool_wait_idle(pool);
+	}
+	dma_heap_pool_get_stats(pool, &stats);
+	/* Two blocks a round; all but the first round's 64 KiB block hit. */
+	KUNIT_EXPECT_EQ(test, stats.hits, 15);
+	KUNIT_EXPECT_EQ(test, stats.misses, 1);
+}
+
 static struct kunit_case dma_heap_types_cases[] = {
+	KUNIT_CASE(system_pool_recycles_zeroed_blocks),
 	KUNIT_CASE(type_unregistered_under_live_buffer),
 	KUNIT_CASE(declare_refuses_duplicate_name),
 	KUNIT_CASE(carveout_allocates_until_full),

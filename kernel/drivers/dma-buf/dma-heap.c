@@ -47,6 +47,7 @@
  * @size:	bytes of the region behind the heap, 0 if it has none
  * @fallback:	name of the heap to try when this one is out of memory
  * @owner:	module providing @ops
+ * @pool:	the heap's page pool, or NULL
  * @dev:	the heap's device; its refcount is the heap's
  * @cdev:	the heap's char device
  * @list:	entry in heap_list, under heap_list_lock
@@ -63,6 +64,7 @@ struct dma_heap {
 	u64 size;
 	const char *fallback;
 	struct module *owner;
+	struct dma_heap_pool *pool;
 	struct device dev;
 	struct cdev cdev;
 	struct list_head list;
@@ -409,6 +411,49 @@ static ssize_t fallback_count_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(fallback_count);
 
+/* Pool figures: a heap without a pool has no such files. */
+static ssize_t dma_heap_pool_show(struct device *dev, char *buf,
+				  size_t offset)
+{
+	struct dma_heap_pool_stats stats;
+
+	dma_heap_pool_get_stats(dev_to_heap(dev)->pool, &stats);
+	return sysfs_emit(buf, "%llu\n", *(u64 *)((char *)&stats + offset));
+}
+
+#define DMA_HEAP_POOL_ATTR(_name, _field)				\
+static ssize_t _name##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	return dma_heap_pool_show(dev, buf,				\
+			offsetof(struct dma_heap_pool_stats, _field));	\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+DMA_HEAP_POOL_ATTR(pool_bytes, pooled_bytes);
+DMA_HEAP_POOL_ATTR(zeroing_bytes, zeroing_bytes);
+DMA_HEAP_POOL_ATTR(pool_hits, hits);
+DMA_HEAP_POOL_ATTR(pool_misses, misses);
+
+static struct attribute *dma_heap_pool_attrs[] = {
+	&dev_attr_pool_bytes.attr,
+	&dev_attr_zeroing_bytes.attr,
+	&dev_attr_pool_hits.attr,
+	&dev_attr_pool_misses.attr,
+	NULL
+};
+
+static umode_t dma_heap_pool_visible(struct kobject *kobj,
+				     struct attribute *attr, int n)
+{
+	return dev_to_heap(kobj_to_dev(kobj))->pool ? attr->mode : 0;
+}
+
+static const struct attribute_group dma_heap_pool_group = {
+	.attrs = dma_heap_pool_attrs,
+	.is_visible = dma_heap_pool_visible,
+};
+
 static struct attribute *dma_heap_attrs[] = {
 	&dev_attr_type.attr,
 	&dev_attr_size_bytes.attr,
@@ -418,7 +463,16 @@ static struct attribute *dma_heap_attrs[] = {
 	&dev_attr_fallback_count.attr,
 	NULL
 };
-ATTRIBUTE_GROUPS(dma_heap);
+
+static const struct attribute_group dma_heap_group = {
+	.attrs = dma_heap_attrs,
+};
+
+static const struct attribute_group *dma_heap_groups[] = {
+	&dma_heap_group,
+	&dma_heap_pool_group,
+	NULL
+};
 
 /* Runs when the last reference to a heap is dropped. */
 static void dma_heap_dev_release(struct device *dev)
@@ -531,6 +585,7 @@ struct dma_heap *dma_heap_add(const struct dma_heap_export_info *exp_info)
 	heap->priv = exp_info->priv;
 	heap->size = exp_info->size;
 	heap->owner = exp_info->owner;
+	heap->pool = exp_info->pool;
 
 	heap->name = kstrdup(exp_info->name, GFP_KERNEL);
 	if (exp_info->fallback)
@@ -609,6 +664,13 @@ const struct dma_heap_ops *dma_heap_get_ops(struct dma_heap *heap)
 {
 	return heap->ops;
 }
+
+/* The heap's page pool, or NULL (for tests). */
+struct dma_heap_pool *dma_heap_get_pool(struct dma_heap *heap)
+{
+	return heap->pool;
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_heap_get_pool);
 
 /* For the shared exporter: the module to pin while a buffer lives. */
 struct module *dma_heap_get_owner(struct dma_heap *heap)

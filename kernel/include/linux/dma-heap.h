@@ -62,6 +62,7 @@ struct dma_heap_ops {
  *		memory
  * @owner:	optional module that provides @ops; held while the heap's
  *		device is open, found, or has live buffers
+ * @pool:	optional page pool of the heap, whose figures sysfs shows
  */
 struct dma_heap_export_info {
 	const char *name;
@@ -71,6 +72,7 @@ struct dma_heap_export_info {
 	u64 size;
 	const char *fallback;
 	struct module *owner;
+	struct dma_heap_pool *pool;
 };
 
 void *dma_heap_get_drvdata(struct dma_heap *heap);
@@ -130,6 +132,8 @@ struct dma_heap_desc {
  * @destroy:	free what @create returned; runs after the heap's last
  *		buffer is gone
  * @allocate:	as &dma_heap_ops.allocate
+ * @pool:	optional; the page pool that @create set up in its private
+ *		data, so that sysfs shows its figures
  * @heap_ops:	private to the registry
  * @list:	private to the registry
  */
@@ -141,6 +145,7 @@ struct dma_heap_type {
 	void (*destroy)(void *priv);
 	struct dma_buf *(*allocate)(struct dma_heap *heap, unsigned long len,
 				    u32 fd_flags, u64 heap_flags);
+	struct dma_heap_pool *(*pool)(void *priv);
 
 	struct dma_heap_ops heap_ops;
 	struct list_head list;
@@ -213,5 +218,45 @@ struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
 				       u32 fd_flags);
 
 void dma_heap_clear_pages(struct page *page, unsigned long count);
+
+struct dma_heap_pool;
+
+/**
+ * struct dma_heap_pool_ops - where a pool's blocks come from
+ * @alloc:	get a zeroed block of 2^@order pages, or NULL
+ * @free:	give a block back
+ */
+struct dma_heap_pool_ops {
+	struct page *(*alloc)(void *priv, unsigned int order);
+	void (*free)(void *priv, struct page *page, unsigned int order);
+};
+
+/**
+ * struct dma_heap_pool_stats - a pool's figures, for sysfs
+ * @pooled_bytes:	bytes kept in the pool, zeroed or not
+ * @zeroing_bytes:	bytes freed into the pool and not zeroed yet
+ * @hits:		blocks handed out from the pool
+ * @misses:		blocks that had to come from the heap's memory
+ */
+struct dma_heap_pool_stats {
+	u64 pooled_bytes;
+	u64 zeroing_bytes;
+	u64 hits;
+	u64 misses;
+};
+
+struct dma_heap_pool *dma_heap_pool_create(const unsigned int *orders,
+					   unsigned int nr_orders,
+					   size_t max_bytes,
+					   const struct dma_heap_pool_ops *ops,
+					   void *priv);
+void dma_heap_pool_destroy(struct dma_heap_pool *pool);
+struct page *dma_heap_pool_alloc(struct dma_heap_pool *pool,
+				 unsigned int order);
+void dma_heap_pool_free(struct dma_heap_pool *pool, struct page *page,
+			unsigned int order);
+void dma_heap_pool_prefill(struct dma_heap_pool *pool, size_t bytes);
+void dma_heap_pool_get_stats(struct dma_heap_pool *pool,
+			     struct dma_heap_pool_stats *stats);
 
 #endif /* _DMA_HEAPS_H */

@@ -108,6 +108,7 @@ static void dma_heap_decl_create(struct dma_heap_decl *decl,
 		return;
 
 	info.priv = priv;
+	info.pool = type->pool ? type->pool(priv) : NULL;
 	heap = dma_heap_add(&info);
 	if (IS_ERR(heap)) {
 		dma_heap_desc_err(desc, NULL, "cannot register heap: %pe",

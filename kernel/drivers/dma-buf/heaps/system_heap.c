@@ -8,7 +8,11 @@
  * tried without reclaim: when memory is fragmented it is cheaper to fall
  * back to smaller blocks than to compact.
  *
- * Not for: how a buffer is exported or mapped; that is heap-buffer.c.
+ * With a pool (the "pool-size" of the heap's node), blocks go back to the
+ * pool when a buffer is freed and come from it first, already zeroed.
+ *
+ * Not for: how a buffer is exported or mapped (heap-buffer.c), how the
+ * pool keeps and zeroes blocks (page-pool.c).
  */
 
 #include <linux/dma-buf.h>
@@ -31,9 +35,52 @@
 /* Block sizes tried, largest first: 1 MiB, 64 KiB and one page. */
 static const unsigned int system_heap_orders[] = { 8, 4, 0 };
 
+/**
+ * struct system_heap - one system heap instance
+ * @pool:	its page pool, or NULL for a heap without one
+ */
+struct system_heap {
+	struct dma_heap_pool *pool;
+};
+
 static gfp_t system_heap_gfp(unsigned int order)
 {
 	return order ? SYSTEM_HEAP_HIGH_ORDER_GFP : SYSTEM_HEAP_LOW_ORDER_GFP;
+}
+
+/* Where blocks come from and go to, with or without a pool. */
+static struct page *system_heap_buddy_alloc(void *unused, unsigned int order)
+{
+	return alloc_pages(system_heap_gfp(order), order);
+}
+
+static void system_heap_buddy_free(void *unused, struct page *page,
+				   unsigned int order)
+{
+	__free_pages(page, order);
+}
+
+static const struct dma_heap_pool_ops system_heap_pool_ops = {
+	.alloc = system_heap_buddy_alloc,
+	.free = system_heap_buddy_free,
+};
+
+static struct page *system_heap_get_block(struct system_heap *sys,
+					  unsigned int order)
+{
+	if (sys->pool)
+		return dma_heap_pool_alloc(sys->pool, order);
+	return system_heap_buddy_alloc(NULL, order);
+}
+
+static void system_heap_put_block(struct system_heap *sys, struct page *page)
+{
+	unsigned int order = compound_order(page);
+
+	if (sys->pool)
+		dma_heap_pool_free(sys->pool, page, order);
+	else
+		system_heap_buddy_free(NULL, page, order);
 }
 
 /*
@@ -41,7 +88,8 @@ static gfp_t system_heap_gfp(unsigned int order)
  * larger than @max_order, so that a request never ends with a block
  * bigger than what is left of it.
  */
-static struct page *system_heap_alloc_largest(unsigned long remaining,
+static struct page *system_heap_alloc_largest(struct system_heap *sys,
+					      unsigned long remaining,
 					      unsigned int max_order)
 {
 	struct page *page;
@@ -52,30 +100,32 @@ static struct page *system_heap_alloc_largest(unsigned long remaining,
 
 		if (order > max_order || remaining < (PAGE_SIZE << order))
 			continue;
-		page = alloc_pages(system_heap_gfp(order), order);
+		page = system_heap_get_block(sys, order);
 		if (page)
 			return page;
 	}
 	return NULL;
 }
 
-static void system_heap_free_pages(struct list_head *pages)
+static void system_heap_free_pages(struct system_heap *sys,
+				   struct list_head *pages)
 {
 	struct page *page, *next;
 
 	list_for_each_entry_safe(page, next, pages, lru) {
 		list_del(&page->lru);
-		__free_pages(page, compound_order(page));
+		system_heap_put_block(sys, page);
 	}
 }
 
 static void system_heap_release(struct dma_heap_buffer *buffer)
 {
+	struct system_heap *sys = buffer->priv;
 	struct scatterlist *sg;
 	unsigned int i;
 
 	for_each_sgtable_sg(&buffer->sgt, sg, i)
-		__free_pages(sg_page(sg), compound_order(sg_page(sg)));
+		system_heap_put_block(sys, sg_page(sg));
 	sg_free_table(&buffer->sgt);
 	kfree(buffer);
 }
@@ -85,7 +135,8 @@ static const struct dma_heap_buffer_ops system_heap_buffer_ops = {
 };
 
 /* Collect blocks for @len bytes on @pages; returns how many there are. */
-static int system_heap_collect(unsigned long len, struct list_head *pages)
+static int system_heap_collect(struct system_heap *sys, unsigned long len,
+			       struct list_head *pages)
 {
 	unsigned int max_order = system_heap_orders[0];
 	unsigned long remaining = len;
@@ -97,7 +148,7 @@ static int system_heap_collect(unsigned long len, struct list_head *pages)
 		if (fatal_signal_pending(current))
 			return -EINTR;
 
-		page = system_heap_alloc_largest(remaining, max_order);
+		page = system_heap_alloc_largest(sys, remaining, max_order);
 		if (!page)
 			return -ENOMEM;
 
@@ -133,6 +184,7 @@ static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 					    unsigned long len, u32 fd_flags,
 					    u64 heap_flags)
 {
+	struct system_heap *sys = dma_heap_get_drvdata(heap);
 	struct dma_heap_buffer *buffer;
 	struct dma_buf *dmabuf;
 	LIST_HEAD(pages);
@@ -147,7 +199,7 @@ static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 	if (!buffer)
 		return ERR_PTR(-ENOMEM);
 
-	nents = system_heap_collect(len, &pages);
+	nents = system_heap_collect(sys, len, &pages);
 	if (nents < 0) {
 		ret = nents;
 		goto err_free_pages;
@@ -158,6 +210,7 @@ static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 		goto err_free_pages;
 
 	dma_heap_buffer_init(buffer, heap, &system_heap_buffer_ops, len);
+	buffer->priv = sys;
 	dmabuf = dma_heap_buffer_export(buffer, fd_flags);
 	if (IS_ERR(dmabuf)) {
 		system_heap_release(buffer);
@@ -166,20 +219,55 @@ static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 	return dmabuf;
 
 err_free_pages:
-	system_heap_free_pages(&pages);
+	system_heap_free_pages(sys, &pages);
 	kfree(buffer);
 	return ERR_PTR(ret);
 }
 
-/* The system heap has no state of its own; any non-NULL cookie will do. */
 static void *system_heap_create(const struct dma_heap_desc *desc)
 {
+	struct system_heap *sys;
+
 	if (desc->size) {
 		dma_heap_desc_err(desc, "memory-region",
 				  "the system heap takes memory from anywhere, not from a region");
 		return ERR_PTR(-EINVAL);
 	}
-	return (void *)desc->compatible;
+
+	sys = kzalloc(sizeof(*sys), GFP_KERNEL);
+	if (!sys)
+		return ERR_PTR(-ENOMEM);
+	if (!desc->pool_size)
+		return sys;
+
+	sys->pool = dma_heap_pool_create(system_heap_orders,
+					 ARRAY_SIZE(system_heap_orders),
+					 desc->pool_size, &system_heap_pool_ops,
+					 NULL);
+	if (IS_ERR(sys->pool)) {
+		dma_heap_desc_err(desc, "pool-size", "cannot create the pool: %pe",
+				  sys->pool);
+		kfree(sys);
+		return ERR_PTR(-ENOMEM);
+	}
+	dma_heap_pool_prefill(sys->pool, desc->pool_prefill);
+	return sys;
+}
+
+static void system_heap_destroy(void *priv)
+{
+	struct system_heap *sys = priv;
+
+	if (sys->pool)
+		dma_heap_pool_destroy(sys->pool);
+	kfree(sys);
+}
+
+static struct dma_heap_pool *system_heap_pool(void *priv)
+{
+	struct system_heap *sys = priv;
+
+	return sys->pool;
 }
 
 static struct dma_heap_type system_heap_type = {
@@ -187,7 +275,9 @@ static struct dma_heap_type system_heap_type = {
 	.compatible = "linux,dma-heap-system",
 	.owner = THIS_MODULE,
 	.create = system_heap_create,
+	.destroy = system_heap_destroy,
 	.allocate = system_heap_allocate,
+	.pool = system_heap_pool,
 };
 
 static int __init system_heap_init(void)

@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The page pool of DMA-BUF heaps: freed blocks kept for the next buffer.
+ *
+ * Why: camera and video stacks allocate tens of megabytes at a time, and
+ * most of that time is spent zeroing. A freed block is therefore kept in
+ * its heap's pool, zeroed in the background by a worker, and handed out
+ * again without touching the allocator or the memory.
+ *
+ * What it never does: hand out a block that still holds a previous
+ * user's data. A block is on the "clean" list only once zeroed; a block
+ * taken from the "dirty" list (freed, not yet zeroed) is zeroed by the
+ * allocation that takes it. And it never keeps memory the system needs:
+ * one shrinker drains every pool under pressure, dirty blocks first
+ * since they cost nothing to drop.
+ *
+ * Not for: choosing block sizes (the heap type does), exporting.
+ */
+
+#include <linux/dma-heap.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <kunit/visibility.h>
+
+#include "heap-internal.h"
+
+#define DMA_HEAP_POOL_MAX_ORDERS	4
+
+/**
+ * struct dma_heap_pool_list - pooled blocks of one size
+ * @order:	blocks of 2^@order pages
+ * @clean:	zeroed blocks, ready to be handed out
+ * @dirty:	freed blocks waiting for the zeroing worker
+ */
+struct dma_heap_pool_list {
+	unsigned int order;
+	struct list_head clean;
+	struct list_head dirty;
+};
+
+/**
+ * struct dma_heap_pool - the pool of one heap
+ * @lock:	protects the lists and the byte counts
+ * @lists:	one list pair per block size, largest first
+ * @nr_lists:	number of block sizes
+ * @max_bytes:	most bytes kept (clean, dirty and being zeroed)
+ * @pooled_bytes: bytes kept now
+ * @zeroing_bytes: bytes freed and not zeroed yet (dirty or in the worker)
+ * @hits:	blocks handed out from the pool
+ * @misses:	blocks the pool had to get from the heap's memory
+ * @dying:	set by dma_heap_pool_destroy(): keep nothing more
+ * @ops:	where the memory comes from and goes back to
+ * @priv:	argument of @ops
+ * @zero_work:	zeroes dirty blocks
+ * @prefill_work: fills the pool up to @prefill_bytes
+ * @prefill_bytes: how much to prefill
+ * @node:	entry in dma_heap_pools, for the shrinker
+ */
+struct dma_heap_pool {
+	spinlock_t lock;		/* see @lock above */
+	struct dma_heap_pool_list lists[DMA_HEAP_POOL_MAX_ORDERS];
+	unsigned int nr_lists;
+	size_t max_bytes;
+	size_t pooled_bytes;
+	size_t zeroing_bytes;
+	atomic64_t hits;
+	atomic64_t misses;
+	bool dying;
+	const struct dma_heap_pool_ops *ops;
+	void *priv;
+	struct work_struct zero_work;
+	struct work_struct prefill_work;
+	size_t prefill_bytes;
+	struct list_head node;
+};
+
+/* dma_heap_pools_lock protects dma_heap_pools and the shrinker's setup. */
+static LIST_HEAD(dma_heap_pools);
+static DEFINE_MUTEX(dma_heap_pools_lock);
+static struct shrinker *dma_heap_pool_shrinker;
+
+static size_t block_bytes(unsigned int order)
+{
+	return PAGE_SIZE << order;
+}
+
+static struct dma_heap_pool_list *pool_list(struct dma_heap_pool *pool,
+					    unsigned int order)
+{
+	unsigned int i;
+
+	for (i = 0; i < pool->nr_lists; i++)
+		if (pool->lists[i].order == order)
+			return &pool->lists[i];
+	return NULL;
+}
+
+/* Take one block off @head; the caller fixes the counts. */
+static struct page *take_block(struct list_head *head)
+{
+	struct page *page = list_first_entry_or_null(head, struct page, lru);
+
+	if (page)
+		list_del(&page->lru);
+	return page;
+}
+
+/**
+ * dma_heap_pool_alloc - get a zeroed block
+ * @pool:	the heap's pool
+ * @order:	block size, one of the orders the pool was created with
+ *
+ * A clean block if there is one; else a dirty one, zeroed here; else a
+ * new block from the heap's memory.
+ *
+ * Return: the block, or NULL if the heap's memory has none.
+ */
+struct page *dma_heap_pool_alloc(struct dma_heap_pool *pool,
+				 unsigned int order)
+{
+	struct dma_heap_pool_list *pl = pool_list(pool, order);
+	size_t size = block_bytes(order);
+	bool dirty = false;
+	struct page *page;
+
+	if (WARN_ON_ONCE(!pl))
+		return NULL;
+
+	spin_lock(&pool->lock);
+	page = take_block(&pl->clean);
+	if (!page) {
+		page = take_block(&pl->dirty);
+		dirty = !!page;
+		if (dirty)
+			pool->zeroing_bytes -= size;
+	}
+	if (page)
+		pool->pooled_bytes -= size;
+	spin_unlock(&pool->lock);
+
+	if (!page) {
+		atomic64_inc(&pool->misses);
+		return pool->ops->alloc(pool->priv, order);
+	}
+
+	if (dirty)
+		dma_heap_clear_pages(page, 1UL << order);
+	atomic64_inc(&pool->hits);
+	return page;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_pool_alloc, DMA_BUF);
+
+/**
+ * dma_heap_pool_free - give a block back
+ * @pool:	the heap's pool
+ * @page:	a block from dma_heap_pool_alloc()
+ * @order:	its order
+ *
+ * Kept, to be zeroed in the background, while the pool has room; freed
+ * to the heap's memory otherwise. Never sleeps.
+ */
+void dma_heap_pool_free(struct dma_heap_pool *pool, struct page *page,
+			unsigned int order)
+{
+	struct dma_heap_pool_list *pl = pool_list(pool, order);
+	size_t size = block_bytes(order);
+	bool keep;
+
+	spin_lock(&pool->lock);
+	keep = pl && !pool->dying && pool->pooled_bytes + size <= pool->max_bytes;
+	if (keep) {
+		list_add_tail(&page->lru, &pl->dirty);
+		pool->pooled_bytes += size;
+		pool->zeroing_bytes += size;
+	}
+	spin_unlock(&pool->lock);
+
+	if (keep)
+		queue_work(system_unbound_wq, &pool->zero_work);
+	else
+		pool->ops->free(pool->priv, page, order);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_pool_free, DMA_BUF);
+
+/* Take the next dirty block, largest first; it stays counted as zeroing. */
+static struct page *take_dirty(struct dma_heap_pool *pool,
+			       unsigned int *order)
+{
+	struct page *page = NULL;
+	unsigned int i;
+
+	spin_lock(&pool->lock);
+	for (i = 0; i < pool->nr_lists && !page; i++) {
+		page = take_block(&pool->lists[i].dirty);
+		*order = pool->lists[i].order;
+	}
+	spin_unlock(&pool->lock);
+	return page;
+}
+
+static void dma_heap_pool_zero_work(struct work_struct *work)
+{
+	struct dma_heap_pool *pool = container_of(work, struct dma_heap_pool,
+						  zero_work);
+	unsigned int order;
+	struct page *page;
+
+	while ((page = take_dirty(pool, &order))) {
+		dma_heap_clear_pages(page, 1UL << order);
+
+		spin_lock(&pool->lock);
+		list_add(&page->lru, &pool_list(pool, order)->clean);
+		pool->zeroing_bytes -= block_bytes(order);
+		spin_unlock(&pool->lock);
+	}
+}
+
+/* Add a block that is zeroed already, if the pool has room for it. */
+static bool pool_add_clean(struct dma_heap_pool *pool, struct page *page,
+			   unsigned int order)
+{
+	size_t size = block_bytes(order);
+	bool keep;
+
+	spin_lock(&pool->lock);
+	keep = !pool->dying && pool->pooled_bytes + size <= pool->max_bytes;
+	if (keep) {
+		list_add_tail(&page->lru, &pool_list(pool, order)->clean);
+		pool->pooled_bytes += size;
+	}
+	spin_unlock(&pool->lock);
+	return keep;
+}
+
+/* Fill with blocks of the largest size: boot-time prefill, off any path. */
+static void dma_heap_pool_prefill_work(struct work_struct *work)
+{
+	struct dma_heap_pool *pool = container_of(work, struct dma_heap_pool,
+						  prefill_work);
+	unsigned int order = pool->lists[0].order;
+	size_t filled = 0;
+	struct page *page;
+
+	while (filled < pool->prefill_bytes) {
+		page = pool->ops->alloc(pool->priv, order);
+		if (!page)
+			break;
+		if (!pool_add_clean(pool, page, order)) {
+			pool->ops->free(pool->priv, page, order);
+			break;
+		}
+		filled += block_bytes(order);
+		cond_resched();
+	}
+}
+
+/**
+ * dma_heap_pool_prefill - fill a pool in the background
+ * @pool:	the pool
+ * @bytes:	how much to fill, at most the pool's size
+ *
+ * Returns at once; the filling runs on a workqueue, so boot does not
+ * wait for it, and stops early if memory runs short.
+ */
+void dma_heap_pool_prefill(struct dma_heap_pool *pool, size_t bytes)
+{
+	pool->prefill_bytes = min(bytes, pool->max_bytes);
+	if (pool->prefill_bytes)
+		queue_work(system_unbound_wq, &pool->prefill_work);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_pool_prefill, DMA_BUF);
+
+/**
+ * dma_heap_pool_get_stats - what a pool holds and how it served
+ * @pool:	the pool
+ * @stats:	filled in
+ */
+void dma_heap_pool_get_stats(struct dma_heap_pool *pool,
+			     struct dma_heap_pool_stats *stats)
+{
+	spin_lock(&pool->lock);
+	stats->pooled_bytes = pool->pooled_bytes;
+	stats->zeroing_bytes = pool->zeroing_bytes;
+	spin_unlock(&pool->lock);
+	stats->hits = atomic64_read(&pool->hits);
+	stats->misses = atomic64_read(&pool->misses);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_pool_get_stats, DMA_BUF);
+
+/*
+ * Move up to @nr_pages worth of blocks from the pool to @out, dirty ones
+ * first; returns the pages moved. Blocks the worker holds are skipped.
+ */
+static unsigned long pool_drain(struct dma_heap_pool *pool,
+				unsigned long nr_pages, struct list_head *out)
+{
+	unsigned long moved = 0;
+	struct dma_heap_pool_list *pl;
+	struct list_head *head;
+	struct page *page;
+	unsigned int i, pass;
+
+	spin_lock(&pool->lock);
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < pool->nr_lists; i++) {
+			pl = &pool->lists[i];
+			head = pass ? &pl->clean : &pl->dirty;
+			while (moved < nr_pages && (page = take_block(head))) {
+				/* The order travels in page->private. */
+				set_page_private(page, pl->order);
+				list_add(&page->lru, out);
+				pool->pooled_bytes -= block_bytes(pl->order);
+				if (!pass)
+					pool->zeroing_bytes -= block_bytes(pl->order);
+				moved += 1UL << pl->order;
+			}
+		}
+	}
+	spin_unlock(&pool->lock);
+	return moved;
+}
+
+static void pool_free_list(struct dma_heap_pool *pool, struct list_head *list)
+{
+	struct page *page, *next;
+	unsigned int order;
+
+	list_for_each_entry_safe(page, next, list, lru) {
+		list_del(&page->lru);
+		order = page_private(page);
+		set_page_private(page, 0);
+		pool->ops->free(pool->priv, page, order);
+	}
+}
+
+static unsigned long dma_heap_pool_count(struct shrinker *shrinker,
+					 struct shrink_control *sc)
+{
+	struct dma_heap_pool *pool;
+	unsigned long pages = 0;
+
+	mutex_lock(&dma_heap_pools_lock);
+	list_for_each_entry(pool, &dma_heap_pools, node)
+		pages += READ_ONCE(pool->pooled_bytes) >> PAGE_SHIFT;
+	mutex_unlock(&dma_heap_pools_lock);
+
+	return pages ?: SHRINK_EMPTY;
+}
+
+/*
+ * Give back up to @nr_pages pooled pages, pool after pool; returns how
+ * many went. Reclaim must not wait for a pool being set up or torn down,
+ * so a busy list lock means "nothing now".
+ */
+unsigned long dma_heap_pools_shrink(unsigned long nr_pages)
+{
+	struct dma_heap_pool *pool;
+	unsigned long freed = 0;
+	LIST_HEAD(blocks);
+
+	if (!mutex_trylock(&dma_heap_pools_lock))
+		return 0;
+	list_for_each_entry(pool, &dma_heap_pools, node) {
+		freed += pool_drain(pool, nr_pages - freed, &blocks);
+		pool_free_list(pool, &blocks);
+		if (freed >= nr_pages)
+			break;
+	}
+	mutex_unlock(&dma_heap_pools_lock);
+	return freed;
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_heap_pools_shrink);
+
+static unsigned long dma_heap_pool_scan(struct shrinker *shrinker,
+					struct shrink_control *sc)
+{
+	return dma_heap_pools_shrink(sc->nr_to_scan) ?: SHRINK_STOP;
+}
+
+/* Wait until the pool's background work is done (for tests). */
+void dma_heap_pool_wait_idle(struct dma_heap_pool *pool)
+{
+	flush_work(&pool->prefill_work);
+	flush_work(&pool->zero_work);
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_heap_pool_wait_idle);
+
+static int dma_heap_pool_shrinker_setup(void)
+{
+	lockdep_assert_held(&dma_heap_pools_lock);
+	if (dma_heap_pool_shrinker)
+		return 0;
+
+	dma_heap_pool_shrinker = shrinker_alloc(0, "dma-heap-pool");
+	if (!dma_heap_pool_shrinker)
+		return -ENOMEM;
+	dma_heap_pool_shrinker->count_objects = dma_heap_pool_count;
+	dma_heap_pool_shrinker->scan_objects = dma_heap_pool_scan;
+	shrinker_register(dma_heap_pool_shrinker);
+	return 0;
+}
+
+/**
+ * dma_heap_pool_create - a pool for one heap
+ * @orders:	the block sizes the heap uses, largest first
+ * @nr_orders:	how many, at most 4
+ * @max_bytes:	most bytes the pool keeps
+ * @ops:	where blocks come from (zeroed) and go back to
+ * @priv:	argument of @ops
+ *
+ * Return: the pool, or an ERR_PTR().
+ */
+struct dma_heap_pool *dma_heap_pool_create(const unsigned int *orders,
+					   unsigned int nr_orders,
+					   size_t max_bytes,
+					   const struct dma_heap_pool_ops *ops,
+					   void *priv)
+{
+	struct dma_heap_pool *pool;
+	unsigned int i;
+	int ret;
+
+	if (!nr_orders || nr_orders > DMA_HEAP_POOL_MAX_ORDERS)
+		return ERR_PTR(-EINVAL);
+
+	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
+	if (!pool)
+		return ERR_PTR(-ENOMEM);
+
+	spin_lock_init(&pool->lock);
+	for (i = 0; i < nr_orders; i++) {
+		pool->lists[i].order = orders[i];
+		INIT_LIST_HEAD(&pool->lists[i].clean);
+		INIT_LIST_HEAD(&pool->lists[i].dirty);
+	}
+	pool->nr_lists = nr_orders;
+	pool->max_bytes = max_bytes;
+	pool->ops = ops;
+	pool->priv = priv;
+	atomic64_set(&pool->hits, 0);
+	atomic64_set(&pool->misses, 0);
+	INIT_WORK(&pool->zero_work, dma_heap_pool_zero_work);
+	INIT_WORK(&pool->prefill_work, dma_heap_pool_prefill_work);
+
+	mutex_lock(&dma_heap_pools_lock);
+	ret = dma_heap_pool_shrinker_setup();
+	if (!ret)
+		list_add_tail(&pool->node, &dma_heap_pools);
+	mutex_unlock(&dma_heap_pools_lock);
+	if (ret) {
+		kfree(pool);
+		return ERR_PTR(ret);
+	}
+	return pool;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_pool_create, DMA_BUF);
+
+/**
+ * dma_heap_pool_destroy - free a pool and every block it keeps
+ * @pool: the pool; no block of it may be in use any more
+ */
+void dma_heap_pool_destroy(struct dma_heap_pool *pool)
+{
+	LIST_HEAD(blocks);
+
+	spin_lock(&pool->lock);
+	pool->dying = true;
+	spin_unlock(&pool->lock);
+
+	mutex_lock(&dma_heap_pools_lock);
+	list_del(&pool->node);
+	mutex_unlock(&dma_heap_pools_lock);
+
+	cancel_work_sync(&pool->prefill_work);
+	flush_work(&pool->zero_work);
+	pool_drain(pool, ULONG_MAX, &blocks);
+	pool_free_list(pool, &blocks);
+	kfree(pool);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_pool_destroy, DMA_BUF);

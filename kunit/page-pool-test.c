@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the heaps' page pool: hits and misses, the size limit,
+ * background prefill, the shrinker, and that a recycled block always
+ * comes back zeroed.
+ *
+ * The pool gets its blocks from test ops that count what they hand out
+ * and take back, so every test can tell where each block went.
+ */
+
+#include <kunit/test.h>
+#include <linux/dma-heap.h>
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sizes.h>
+#include <linux/string.h>
+
+#include "../heap-internal.h"
+
+struct block_log {
+	atomic_t allocated;
+	atomic_t freed;
+};
+
+static struct page *test_block_alloc(void *priv, unsigned int order)
+{
+	struct block_log *log = priv;
+	struct page *page;
+
+	page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_COMP, order);
+	if (page)
+		atomic_inc(&log->allocated);
+	return page;
+}
+
+static void test_block_free(void *priv, struct page *page, unsigned int order)
+{
+	struct block_log *log = priv;
+
+	__free_pages(page, order);
+	atomic_inc(&log->freed);
+}
+
+static const struct dma_heap_pool_ops test_pool_ops = {
+	.alloc = test_block_alloc,
+	.free = test_block_free,
+};
+
+/* 64 KiB and 4 KiB blocks, as a heap would use them. */
+static const unsigned int test_orders[] = { 4, 0 };
+
+struct pool_ctx {
+	struct block_log log;
+	struct dma_heap_pool *pool;
+};
+
+static void pool_ctx_destroy(void *data)
+{
+	struct pool_ctx *ctx = data;
+
+	dma_heap_pool_destroy(ctx->pool);
+}
+
+static struct pool_ctx *make_pool(struct kunit *test, size_t max_bytes)
+{
+	struct pool_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->pool = dma_heap_pool_create(test_orders, ARRAY_SIZE(test_orders),
+					 max_bytes, &test_pool_ops, &ctx->log);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ctx->pool);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pool_ctx_destroy,
+							ctx), 0);
+	return ctx;
+}
+
+static struct dma_heap_pool_stats stats_of(struct pool_ctx *ctx)
+{
+	struct dma_heap_pool_stats stats;
+
+	dma_heap_pool_get_stats(ctx->pool, &stats);
+	return stats;
+}
+
+static bool block_is_zero(struct page *page, unsigned int order)
+{
+	unsigned long i;
+
+	for (i = 0; i < (1UL << order); i++) {
+		void *vaddr = kmap_local_page(nth_page(page, i));
+		bool zero = !memchr_inv(vaddr, 0, PAGE_SIZE);
+
+		kunmap_local(vaddr);
+		if (!zero)
+			return false;
+	}
+	return true;
+}
+
+static void dirty_block(struct page *page, unsigned int order)
+{
+	unsigned long i;
+
+	for (i = 0; i < (1UL << order); i++) {
+		void *vaddr = kmap_local_page(nth_page(page, i));
+
+		memset(vaddr, 0xa5, PAGE_SIZE);
+		kunmap_local(vaddr);
+	}
+}
+
+static void pool_misses_then_hits(struct kunit *test)
+{
+	struct pool_ctx *ctx = make_pool(test, SZ_1M);
+	struct page *first, *again;
+
+	first = dma_heap_pool_alloc(ctx->pool, 4);
+	KUNIT_ASSERT_NOT_NULL(test, first);
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).misses, 1);
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).hits, 0);
+
+	dma_heap_pool_free(ctx->pool, first, 4);
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).pooled_bytes, SZ_64K);
+	dma_heap_pool_wait_idle(ctx->pool);
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).zeroing_bytes, 0);
+
+	again = dma_heap_pool_alloc(ctx->pool, 4);
+	KUNIT_EXPECT_PTR_EQ(test, again, first);
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).hits, 1);
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).pooled_bytes, 0);
+	/* Block sizes are kept apart: a 4 KiB request does not hit. */
+	dma_heap_pool_free(ctx->pool, again, 4);
+	dma_heap_pool_free(ctx->pool, dma_heap_pool_alloc(ctx->pool, 0), 0);
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).misses, 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->log.freed), 0);
+}
+
+/* Zeroed by the worker, or by the allocation that finds it dirty. */
+static void pool_recycled_block_is_zeroed(struct kunit *test)
+{
+	bool wait = *(const bool *)test->param_value;
+	struct pool_ctx *ctx = make_pool(test, SZ_1M);
+	struct page *page;
+	unsigned int round;
+
+	for (round = 0; round < 16; round++) {
+		page = dma_heap_pool_alloc(ctx->pool, 4);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		KUNIT_EXPECT_TRUE(test, block_is_zero(page, 4));
+		dirty_block(page, 4);
+		dma_heap_pool_free(ctx->pool, page, 4);
+		if (wait)
+			dma_heap_pool_wait_idle(ctx->pool);
+	}
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).hits, 15);
+}
+
+static const bool wait_cases[] = { true, false };
+
+static void wait_desc(const bool *wait, char *desc)
+{
+	strscpy(desc, *wait ? "zeroed in the background" :
+		"taken back at once", KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(wait, wait_cases, wait_desc);
+
+static void pool_keeps_at_most_its_size(struct kunit *test)
+{
+	struct pool_ctx *ctx = make_pool(test, SZ_128K);
+	struct page *blocks[4];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(blocks); i++)
+		blocks[i] = dma_heap_pool_alloc(ctx->pool, 4);
+	for (i = 0; i < ARRAY_SIZE(blocks); i++)
+		dma_heap_pool_free(ctx->pool, blocks[i], 4);
+
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).pooled_bytes, SZ_128K);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->log.freed), 2);
+}
+
+static void pool_prefill_runs_in_background(struct kunit *test)
+{
+	struct pool_ctx *ctx = make_pool(test, SZ_1M);
+
+	dma_heap_pool_prefill(ctx->pool, SZ_512K);
+	dma_heap_pool_wait_idle(ctx->pool);
+	/* Filled with the largest blocks, already zeroed. */
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).pooled_bytes, SZ_512K);
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).zeroing_bytes, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->log.allocated), 8);
+
+	dma_heap_pool_free(ctx->pool, dma_heap_pool_alloc(ctx->pool, 4), 4);
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).hits, 1);
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).misses, 0);
+}
+
+static void pool_prefill_stops_at_its_size(struct kunit *test)
+{
+	struct pool_ctx *ctx = make_pool(test, SZ_256K);
+
+	dma_heap_pool_prefill(ctx->pool, SZ_1M);
+	dma_heap_pool_wait_idle(ctx->pool);
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).pooled_bytes, SZ_256K);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->log.allocated), 4);
+}
+
+static void shrinker_drains_the_pool(struct kunit *test)
+{
+	struct pool_ctx *ctx = make_pool(test, SZ_1M);
+	struct page *blocks[8];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(blocks); i++)
+		blocks[i] = dma_heap_pool_alloc(ctx->pool, i % 2 ? 4 : 0);
+	for (i = 0; i < ARRAY_SIZE(blocks); i++)
+		dma_heap_pool_free(ctx->pool, blocks[i], i % 2 ? 4 : 0);
+	dma_heap_pool_wait_idle(ctx->pool);
+	KUNIT_ASSERT_EQ(test, stats_of(ctx).pooled_bytes, 4 * (SZ_64K + SZ_4K));
+
+	/* Other pools may give pages too; ask for everything. */
+	KUNIT_EXPECT_GE(test, dma_heap_pools_shrink(ULONG_MAX),
+			4 * (SZ_64K + SZ_4K) / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).pooled_bytes, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->log.freed), 8);
+}
+
+static void pool_destroy_gives_everything_back(struct kunit *test)
+{
+	struct block_log log = {};
+	struct dma_heap_pool *pool;
+
+	pool = dma_heap_pool_create(test_orders, ARRAY_SIZE(test_orders),
+				    SZ_1M, &test_pool_ops, &log);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pool);
+	dma_heap_pool_prefill(pool, SZ_256K);
+	dma_heap_pool_free(pool, dma_heap_pool_alloc(pool, 0), 0);
+	dma_heap_pool_destroy(pool);
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&log.freed),
+			atomic_read(&log.allocated));
+}
+
+static struct kunit_case dma_heap_pool_cases[] = {
+	KUNIT_CASE(pool_misses_then_hits),
+	KUNIT_CASE_PARAM(pool_recycled_block_is_zeroed, wait_gen_params),
+	KUNIT_CASE(pool_keeps_at_most_its_size),
+	KUNIT_CASE(pool_prefill_runs_in_background),
+	KUNIT_CASE(pool_prefill_stops_at_its_size),
+	KUNIT_CASE(shrinker_drains_the_pool),
+	KUNIT_CASE(pool_destroy_gives_everything_back),
+	{}
+};
+
+static struct kunit_suite dma_heap_pool_suite = {
+	.name = "dma-heap-pool",
+	.test_cases = dma_heap_pool_cases,
+};
+
+kunit_test_suite(dma_heap_pool_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the DMA-BUF heaps page pool");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -1,0 +1,92 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The system heap's page pool in the VM:
+#  - one process fills buffers with a pattern and frees them; another
+#    allocates the same memory back from the pool and must see only
+#    zeros (the tool checks every byte of every buffer it gets);
+#  - under memory pressure the pool gives its memory back (its size in
+#    sysfs drops) and nothing is OOM-killed.
+#
+# Usage (in the VM): sh pool.sh /bin/dma-heap
+
+TOOL=${1:-dma-heap}
+HEAP=system
+S=/sys/class/dma_heap/$HEAP
+npass=0
+nfail=0
+
+pass() { echo "PASS: $1"; npass=$((npass + 1)); }
+fail() { echo "FAIL: $1: $2"; nfail=$((nfail + 1)); }
+finish() {
+	echo "# pool: $npass passed, $nfail failed"
+	[ $nfail -eq 0 ]
+	exit
+}
+
+# Wait until the background zeroing is done (bounded).
+settle() {
+	i=0
+	while [ "$(cat $S/zeroing_bytes)" != 0 ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+meminfo() { awk -v k="$1:" '$1 == k { print $2 * 1024 }' /proc/meminfo; }
+
+if [ ! -r $S/pool_bytes ]; then
+	echo "# $HEAP has no pool in this device tree"
+	finish
+fi
+
+# 1. Recycled memory reaches the next process zeroed.
+"$TOOL" alloc $HEAP 1M --count 16 --quiet >/dev/null
+settle
+hits=$(cat $S/pool_hits)
+if "$TOOL" alloc $HEAP 1M --count 16 --quiet >/tmp/pool.out 2>&1; then
+	got=$(($(cat $S/pool_hits) - hits))
+	if [ $got -ge 16 ]; then
+		pass "recycled-pages-are-zeroed"
+	else
+		fail "recycled-pages-are-zeroed" "only $got pool hits: not recycled"
+	fi
+else
+	fail "recycled-pages-are-zeroed" "$(tail -n1 /tmp/pool.out)"
+fi
+
+# The same with no time for the background worker: the allocation
+# zeroes dirty blocks itself.
+"$TOOL" alloc $HEAP 8M --count 2 --quiet >/dev/null &&
+	"$TOOL" alloc $HEAP 8M --count 2 --quiet >/tmp/pool.out 2>&1
+if [ $? -eq 0 ]; then
+	pass "dirty-pages-zeroed-on-allocation"
+else
+	fail "dirty-pages-zeroed-on-allocation" "$(tail -n1 /tmp/pool.out)"
+fi
+
+# 2. Memory pressure drains the pool, without an OOM kill.
+"$TOOL" alloc $HEAP 1M --count 32 --quiet >/dev/null
+settle
+before=$(cat $S/pool_bytes)
+free=$(meminfo MemFree)
+# More than is free without the pool, less than is free with it.
+fill=$(( (free + before / 2) / 1048576 ))
+mkdir -p /mnt/fill
+mount -t tmpfs -o size=100% tmpfs /mnt/fill
+dd if=/dev/zero of=/mnt/fill/hog bs=1M count=$fill 2>/dev/null
+after=$(cat $S/pool_bytes)
+rm -f /mnt/fill/hog
+umount /mnt/fill
+
+if [ "$after" -lt "$before" ]; then
+	pass "pool-shrinks-under-pressure ($before -> $after bytes)"
+else
+	fail "pool-shrinks-under-pressure" "pool stayed at $after bytes"
+fi
+if dmesg | grep -q -i -e 'invoked oom-killer' -e 'Killed process'; then
+	fail "no-oom-kill" "$(dmesg | grep -i -m1 -e oom -e 'Killed process')"
+else
+	pass "no-oom-kill"
+fi
+finish
