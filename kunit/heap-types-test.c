@@ -675,12 +675,48 @@ static void system_pool_recycles_zeroed_blocks(struct kunit *test)
 			dma_heap_pool_wait_idle(pool);
 	}
 	dma_heap_pool_get_stats(pool, &stats);
-	/* Two blocks a round; all but the first round's 64 KiB block hit. */
-	KUNIT_EXPECT_EQ(test, stats.hits, 15);
-	KUNIT_EXPECT_EQ(test, stats.misses, 1);
+	/*
+	 * Two blocks a round, and the pool did serve recycled ones. Exact
+	 * counts would depend on the shrinker, which may empty the pool at
+	 * any time.
+	 */
+	KUNIT_EXPECT_EQ(test, stats.hits + stats.misses, 16);
+	KUNIT_EXPECT_GT(test, stats.hits, 0);
+}
+
+static void chunk_pool_recycles_zeroed_chunks(struct kunit *test)
+{
+	struct dma_heap_desc desc = {
+		.name = "kunit-chunk-pooled",
+		.compatible = "linux,dma-heap-chunk",
+		.chunk_size = SZ_1M,
+		.pool_size = SZ_4M,
+	};
+	struct dma_heap_pool_stats stats;
+	struct dma_heap *heap;
+	struct dma_buf *dmabuf;
+
+	desc.cma = default_cma(test);
+	heap = declare_heap(test, &desc);
+	KUNIT_ASSERT_NOT_NULL(test, dma_heap_get_pool(heap));
+
+	dmabuf = alloc_from(heap, SZ_2M);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	expect_zeroed(test, dmabuf);
+	put_and_flush(dmabuf);
+
+	dmabuf = alloc_from(heap, SZ_2M);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	expect_zeroed(test, dmabuf);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(buffer_phys(dmabuf, 1), SZ_1M));
+	dma_heap_pool_get_stats(dma_heap_get_pool(heap), &stats);
+	KUNIT_EXPECT_EQ(test, stats.hits + stats.misses, 4);
+	KUNIT_EXPECT_GT(test, stats.hits, 0);
+	dma_buf_put(dmabuf);
 }
 
 static struct kunit_case dma_heap_types_cases[] = {
+	KUNIT_CASE(chunk_pool_recycles_zeroed_chunks),
 	KUNIT_CASE(system_pool_recycles_zeroed_blocks),
 	KUNIT_CASE(type_unregistered_under_live_buffer),
 	KUNIT_CASE(declare_refuses_duplicate_name),

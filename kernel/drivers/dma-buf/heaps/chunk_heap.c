@@ -8,6 +8,10 @@
  * frames), chunks are easier to find than one contiguous buffer of the
  * full size, and every buffer has the same, predictable layout.
  *
+ * With a pool (the node's "pool-size"), freed chunks are kept, zeroed in
+ * the background, for the next buffer: cma_alloc() may have to migrate
+ * pages out of the region first, which is the slow part.
+ *
  * Not for: one contiguous buffer (cma_heap.c), exporting (heap-buffer.c).
  */
 
@@ -26,6 +30,7 @@ struct chunk_heap {
 	struct cma *cma;
 	size_t chunk_size;
 	size_t region_size;
+	struct dma_heap_pool *pool;
 };
 
 struct chunk_heap_buffer {
@@ -38,6 +43,55 @@ static unsigned long chunk_pages(const struct chunk_heap *chunk_heap)
 	return chunk_heap->chunk_size >> PAGE_SHIFT;
 }
 
+static unsigned int chunk_order(const struct chunk_heap *chunk_heap)
+{
+	return ilog2(chunk_pages(chunk_heap));
+}
+
+/* A zeroed chunk from the region, aligned to its size. */
+static struct page *chunk_heap_cma_alloc(void *priv, unsigned int order)
+{
+	struct chunk_heap *chunk_heap = priv;
+	struct page *page;
+
+	page = cma_alloc(chunk_heap->cma, 1UL << order, order, true);
+	if (page)
+		dma_heap_clear_pages(page, 1UL << order);
+	return page;
+}
+
+static void chunk_heap_cma_free(void *priv, struct page *page,
+				unsigned int order)
+{
+	struct chunk_heap *chunk_heap = priv;
+
+	cma_release(chunk_heap->cma, page, 1UL << order);
+}
+
+static const struct dma_heap_pool_ops chunk_heap_pool_ops = {
+	.alloc = chunk_heap_cma_alloc,
+	.free = chunk_heap_cma_free,
+};
+
+static struct page *chunk_heap_get(struct chunk_heap *chunk_heap)
+{
+	unsigned int order = chunk_order(chunk_heap);
+
+	if (chunk_heap->pool)
+		return dma_heap_pool_alloc(chunk_heap->pool, order);
+	return chunk_heap_cma_alloc(chunk_heap, order);
+}
+
+static void chunk_heap_put(struct chunk_heap *chunk_heap, struct page *page)
+{
+	unsigned int order = chunk_order(chunk_heap);
+
+	if (chunk_heap->pool)
+		dma_heap_pool_free(chunk_heap->pool, page, order);
+	else
+		chunk_heap_cma_free(chunk_heap, page, order);
+}
+
 /* Give back the first @nents chunks of @sgt. */
 static void chunk_heap_free_chunks(struct chunk_heap *chunk_heap,
 				   struct sg_table *sgt, unsigned int nents)
@@ -48,8 +102,7 @@ static void chunk_heap_free_chunks(struct chunk_heap *chunk_heap,
 	for_each_sgtable_sg(sgt, sg, i) {
 		if (i >= nents)
 			break;
-		cma_release(chunk_heap->cma, sg_page(sg),
-			    chunk_pages(chunk_heap));
+		chunk_heap_put(chunk_heap, sg_page(sg));
 	}
 }
 
@@ -71,7 +124,6 @@ static const struct dma_heap_buffer_ops chunk_heap_buffer_ops = {
 static unsigned int chunk_heap_fill(struct chunk_heap *chunk_heap,
 				    struct sg_table *sgt)
 {
-	unsigned int order = ilog2(chunk_pages(chunk_heap));
 	struct scatterlist *sg;
 	struct page *page;
 	unsigned int i;
@@ -79,11 +131,9 @@ static unsigned int chunk_heap_fill(struct chunk_heap *chunk_heap,
 	for_each_sgtable_sg(sgt, sg, i) {
 		if (fatal_signal_pending(current))
 			return i;
-		page = cma_alloc(chunk_heap->cma, chunk_pages(chunk_heap),
-				 order, true);
+		page = chunk_heap_get(chunk_heap);
 		if (!page)
 			return i;
-		dma_heap_clear_pages(page, chunk_pages(chunk_heap));
 		sg_set_page(sg, page, chunk_heap->chunk_size, 0);
 	}
 	return i;
@@ -131,6 +181,7 @@ static struct dma_buf *chunk_heap_allocate(struct dma_heap *heap,
 static void *chunk_heap_create(const struct dma_heap_desc *desc)
 {
 	struct chunk_heap *chunk_heap;
+	unsigned int order;
 
 	if (!desc->cma) {
 		dma_heap_desc_err(desc, "memory-region",
@@ -160,12 +211,37 @@ static void *chunk_heap_create(const struct dma_heap_desc *desc)
 	chunk_heap->cma = desc->cma;
 	chunk_heap->chunk_size = desc->chunk_size;
 	chunk_heap->region_size = cma_get_size(desc->cma);
+	if (!desc->pool_size)
+		return chunk_heap;
+
+	order = chunk_order(chunk_heap);
+	chunk_heap->pool = dma_heap_pool_create(&order, 1, desc->pool_size,
+						&chunk_heap_pool_ops,
+						chunk_heap);
+	if (IS_ERR(chunk_heap->pool)) {
+		dma_heap_desc_err(desc, "pool-size", "cannot create the pool: %pe",
+				  chunk_heap->pool);
+		kfree(chunk_heap);
+		return ERR_PTR(-ENOMEM);
+	}
+	dma_heap_pool_prefill(chunk_heap->pool, desc->pool_prefill);
 	return chunk_heap;
 }
 
 static void chunk_heap_destroy(void *priv)
 {
-	kfree(priv);
+	struct chunk_heap *chunk_heap = priv;
+
+	if (chunk_heap->pool)
+		dma_heap_pool_destroy(chunk_heap->pool);
+	kfree(chunk_heap);
+}
+
+static struct dma_heap_pool *chunk_heap_pool(void *priv)
+{
+	struct chunk_heap *chunk_heap = priv;
+
+	return chunk_heap->pool;
 }
 
 static struct dma_heap_type chunk_heap_type = {
@@ -175,6 +251,7 @@ static struct dma_heap_type chunk_heap_type = {
 	.create = chunk_heap_create,
 	.destroy = chunk_heap_destroy,
 	.allocate = chunk_heap_allocate,
+	.pool = chunk_heap_pool,
 };
 
 static int __init chunk_heap_init(void)

@@ -109,6 +109,9 @@ static void dma_heap_decl_create(struct dma_heap_decl *decl,
 
 	info.priv = priv;
 	info.pool = type->pool ? type->pool(priv) : NULL;
+	if (desc->pool_size && !info.pool)
+		pr_notice("dma-heaps: %s: pool-size: %s heaps keep no pool; ignored\n",
+			  desc->origin, type->name);
 	heap = dma_heap_add(&info);
 	if (IS_ERR(heap)) {
 		dma_heap_desc_err(desc, NULL, "cannot register heap: %pe",
