@@ -31,11 +31,14 @@ suite == "" { next }
 /^FAIL: / { sub(/^FAIL: /, ""); nfail++; printf "FAIL: %s/%s\n", suite, $0; next }
 ' "$logf"
 
-# Kernel reports anywhere in the log fail the run, with the first lines.
-if grep -qE '(Oops|BUG:|WARNING:|Kernel panic|Call trace:)' "$logf"; then
+# Kernel reports anywhere in the log fail the run, printed with their
+# backtrace: oopses, BUG and WARNING (KASAN, lockdep and atomic-sleep
+# reports are among them), panics, and kmemleak's unreferenced objects.
+REPORT='(Oops|BUG:|WARNING:|Kernel panic|unreferenced object|kmemleak: .* new suspected)'
+if grep -qE "$REPORT" "$logf"; then
 	echo "FAIL: kernel-log: kernel reported a problem:" \
-		"$(grep -m1 -E '(Oops|BUG:|WARNING:|Kernel panic|Call trace:)' "$logf")"
-	grep -E -A20 '(Oops|BUG:|WARNING:|Kernel panic)' "$logf" | head -40 >&2
+		"$(grep -m1 -E "$REPORT" "$logf")"
+	grep -E -A30 "$REPORT" "$logf" | head -80 >&2
 else
-	echo "PASS: kernel-log: no oops, BUG or WARNING"
+	echo "PASS: kernel-log: no oops, BUG, WARNING or leak report"
 fi

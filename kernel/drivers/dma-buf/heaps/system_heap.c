@@ -26,8 +26,15 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
-/* Pages are zeroed by the allocator, so no buffer shows old contents. */
-#define SYSTEM_HEAP_LOW_ORDER_GFP	(GFP_HIGHUSER | __GFP_ZERO)
+/*
+ * Pages are zeroed by the allocator, so no buffer shows old contents.
+ * Single pages are tried hard (reclaim, shrinkers) but may fail: a
+ * buffer too big for the memory left is -ENOMEM for the process that
+ * asked, not the OOM killer taking some other process down, and not a
+ * warning in the log that any process could trigger at will.
+ */
+#define SYSTEM_HEAP_LOW_ORDER_GFP	\
+	(GFP_HIGHUSER | __GFP_ZERO | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 #define SYSTEM_HEAP_HIGH_ORDER_GFP	\
 	((GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY | \
 	  __GFP_COMP) & ~__GFP_RECLAIM)
