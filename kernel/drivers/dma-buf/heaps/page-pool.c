@@ -80,10 +80,25 @@ struct dma_heap_pool {
 	struct list_head node;
 };
 
-/* dma_heap_pools_lock protects dma_heap_pools and the shrinker's setup. */
+/*
+ * dma_heap_pools_lock protects dma_heap_pools. Reclaim only ever tries
+ * it, and nothing allocates memory while holding it, so the shrinker
+ * cannot deadlock against a pool being created or destroyed.
+ */
 static LIST_HEAD(dma_heap_pools);
 static DEFINE_MUTEX(dma_heap_pools_lock);
 static struct shrinker *dma_heap_pool_shrinker;
+
+/* Pages kept by all pools, for the shrinker's count without a lock. */
+static atomic_long_t dma_heap_pooled_pages = ATOMIC_LONG_INIT(0);
+
+/* Change a pool's kept bytes; called with the pool's lock held. */
+static void pool_account(struct dma_heap_pool *pool, long bytes)
+{
+	lockdep_assert_held(&pool->lock);
+	pool->pooled_bytes += bytes;
+	atomic_long_add(bytes >> PAGE_SHIFT, &dma_heap_pooled_pages);
+}
 
 static size_t block_bytes(unsigned int order)
 {
@@ -141,7 +156,7 @@ struct page *dma_heap_pool_alloc(struct dma_heap_pool *pool,
 			pool->zeroing_bytes -= size;
 	}
 	if (page)
-		pool->pooled_bytes -= size;
+		pool_account(pool, -(long)size);
 	spin_unlock(&pool->lock);
 
 	if (!page) {
@@ -176,7 +191,7 @@ void dma_heap_pool_free(struct dma_heap_pool *pool, struct page *page,
 	keep = pl && !pool->dying && pool->pooled_bytes + size <= pool->max_bytes;
 	if (keep) {
 		list_add_tail(&page->lru, &pl->dirty);
-		pool->pooled_bytes += size;
+		pool_account(pool, size);
 		pool->zeroing_bytes += size;
 	}
 	spin_unlock(&pool->lock);
@@ -232,7 +247,7 @@ static bool pool_add_clean(struct dma_heap_pool *pool, struct page *page,
 	keep = !pool->dying && pool->pooled_bytes + size <= pool->max_bytes;
 	if (keep) {
 		list_add_tail(&page->lru, &pool_list(pool, order)->clean);
-		pool->pooled_bytes += size;
+		pool_account(pool, size);
 	}
 	spin_unlock(&pool->lock);
 	return keep;
@@ -315,7 +330,7 @@ static unsigned long pool_drain(struct dma_heap_pool *pool,
 				/* The order travels in page->private. */
 				set_page_private(page, pl->order);
 				list_add(&page->lru, out);
-				pool->pooled_bytes -= block_bytes(pl->order);
+				pool_account(pool, -(long)block_bytes(pl->order));
 				if (!pass)
 					pool->zeroing_bytes -= block_bytes(pl->order);
 				moved += 1UL << pl->order;
@@ -342,15 +357,9 @@ static void pool_free_list(struct dma_heap_pool *pool, struct list_head *list)
 static unsigned long dma_heap_pool_count(struct shrinker *shrinker,
 					 struct shrink_control *sc)
 {
-	struct dma_heap_pool *pool;
-	unsigned long pages = 0;
+	long pages = atomic_long_read(&dma_heap_pooled_pages);
 
-	mutex_lock(&dma_heap_pools_lock);
-	list_for_each_entry(pool, &dma_heap_pools, node)
-		pages += READ_ONCE(pool->pooled_bytes) >> PAGE_SHIFT;
-	mutex_unlock(&dma_heap_pools_lock);
-
-	return pages ?: SHRINK_EMPTY;
+	return pages > 0 ? pages : SHRINK_EMPTY;
 }
 
 /*
@@ -391,12 +400,9 @@ void dma_heap_pool_wait_idle(struct dma_heap_pool *pool)
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_heap_pool_wait_idle);
 
-static int dma_heap_pool_shrinker_setup(void)
+/* One shrinker for every pool, set up before any heap type registers. */
+static int __init dma_heap_pool_init(void)
 {
-	lockdep_assert_held(&dma_heap_pools_lock);
-	if (dma_heap_pool_shrinker)
-		return 0;
-
 	dma_heap_pool_shrinker = shrinker_alloc(0, "dma-heap-pool");
 	if (!dma_heap_pool_shrinker)
 		return -ENOMEM;
@@ -405,6 +411,7 @@ static int dma_heap_pool_shrinker_setup(void)
 	shrinker_register(dma_heap_pool_shrinker);
 	return 0;
 }
+subsys_initcall(dma_heap_pool_init);
 
 /**
  * dma_heap_pool_create - a pool for one heap
@@ -424,10 +431,12 @@ struct dma_heap_pool *dma_heap_pool_create(const unsigned int *orders,
 {
 	struct dma_heap_pool *pool;
 	unsigned int i;
-	int ret;
 
 	if (!nr_orders || nr_orders > DMA_HEAP_POOL_MAX_ORDERS)
 		return ERR_PTR(-EINVAL);
+	/* Without its shrinker a pool could hold memory the system needs. */
+	if (!dma_heap_pool_shrinker)
+		return ERR_PTR(-ENODEV);
 
 	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
 	if (!pool)
@@ -449,14 +458,8 @@ struct dma_heap_pool *dma_heap_pool_create(const unsigned int *orders,
 	INIT_WORK(&pool->prefill_work, dma_heap_pool_prefill_work);
 
 	mutex_lock(&dma_heap_pools_lock);
-	ret = dma_heap_pool_shrinker_setup();
-	if (!ret)
-		list_add_tail(&pool->node, &dma_heap_pools);
+	list_add_tail(&pool->node, &dma_heap_pools);
 	mutex_unlock(&dma_heap_pools_lock);
-	if (ret) {
-		kfree(pool);
-		return ERR_PTR(ret);
-	}
 	return pool;
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_pool_create, DMA_BUF);
