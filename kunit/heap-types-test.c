@@ -374,10 +374,11 @@ static void chunk_buffers_are_aligned_chunks(struct kunit *test)
 	desc.cma = default_cma(test);
 	heap = declare_heap(test, &desc);
 
-	/* 3 MiB and a byte: four whole chunks. */
+	/* 3 MiB and a byte: four chunks, but a buffer of the size asked. */
 	dmabuf = alloc_from(heap, SZ_2M + SZ_1M + 1);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
-	KUNIT_EXPECT_EQ(test, dmabuf->size, 4 * SZ_1M);
+	KUNIT_EXPECT_EQ(test, dmabuf->size, SZ_2M + SZ_1M + PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, ((struct dma_heap_buffer *)dmabuf->priv)->sgt.orig_nents, 4);
 	for (i = 0; i < 4; i++)
 		KUNIT_EXPECT_TRUE(test, IS_ALIGNED(buffer_phys(dmabuf, i),
 						   SZ_1M));

@@ -120,9 +120,12 @@ static const struct dma_heap_buffer_ops chunk_heap_buffer_ops = {
 	.release = chunk_heap_release,
 };
 
-/* Fill every entry of @sgt with a zeroed chunk; returns how many it got. */
+/*
+ * Fill every entry of @sgt with a zeroed chunk, the last one covering
+ * only what is left of @len; returns how many chunks it got.
+ */
 static unsigned int chunk_heap_fill(struct chunk_heap *chunk_heap,
-				    struct sg_table *sgt)
+				    struct sg_table *sgt, size_t len)
 {
 	struct scatterlist *sg;
 	struct page *page;
@@ -134,7 +137,8 @@ static unsigned int chunk_heap_fill(struct chunk_heap *chunk_heap,
 		page = chunk_heap_get(chunk_heap);
 		if (!page)
 			return i;
-		sg_set_page(sg, page, chunk_heap->chunk_size, 0);
+		sg_set_page(sg, page, min(len, chunk_heap->chunk_size), 0);
+		len -= sg->length;
 	}
 	return i;
 }
@@ -144,14 +148,18 @@ static struct dma_buf *chunk_heap_allocate(struct dma_heap *heap,
 					   u64 heap_flags)
 {
 	struct chunk_heap *chunk_heap = dma_heap_get_drvdata(heap);
-	size_t size = ALIGN(len, chunk_heap->chunk_size);
-	unsigned int nents = size / chunk_heap->chunk_size;
+	unsigned int nents;
 	struct chunk_heap_buffer *buf;
 	struct dma_buf *dmabuf;
 	unsigned int got;
 
-	if (size < len || size > chunk_heap->region_size)
+	/*
+	 * Whole chunks are taken, but the buffer is @len bytes like on any
+	 * other heap: the last chunk's tail is neither mapped nor shared.
+	 */
+	if (len > chunk_heap->region_size)
 		return ERR_PTR(-ENOMEM);
+	nents = DIV_ROUND_UP(len, chunk_heap->chunk_size);
 
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
 	if (!buf)
@@ -163,7 +171,7 @@ static struct dma_buf *chunk_heap_allocate(struct dma_heap *heap,
 		return ERR_PTR(-ENOMEM);
 	}
 
-	got = chunk_heap_fill(chunk_heap, &buf->base.sgt);
+	got = chunk_heap_fill(chunk_heap, &buf->base.sgt, len);
 	if (got < nents) {
 		chunk_heap_free_chunks(chunk_heap, &buf->base.sgt, got);
 		sg_free_table(&buf->base.sgt);
@@ -171,7 +179,7 @@ static struct dma_buf *chunk_heap_allocate(struct dma_heap *heap,
 		return ERR_PTR(fatal_signal_pending(current) ? -EINTR : -ENOMEM);
 	}
 
-	dma_heap_buffer_init(&buf->base, heap, &chunk_heap_buffer_ops, size);
+	dma_heap_buffer_init(&buf->base, heap, &chunk_heap_buffer_ops, len);
 	dmabuf = dma_heap_buffer_export(&buf->base, fd_flags);
 	if (IS_ERR(dmabuf))
 		chunk_heap_release(&buf->base);
