@@ -212,6 +212,20 @@ static void *chunk_heap_create(const struct dma_heap_desc *desc)
 				  desc->chunk_size, cma_get_size(desc->cma));
 		return ERR_PTR(-EINVAL);
 	}
+	/* Chunks are aligned to their size: at least one must fit. */
+	if (ALIGN(cma_get_base(desc->cma), desc->chunk_size) +
+	    desc->chunk_size > cma_get_base(desc->cma) + cma_get_size(desc->cma)) {
+		dma_heap_desc_err(desc, "chunk-size",
+				  "no %u-byte chunk aligned to its size fits in the region",
+				  desc->chunk_size);
+		return ERR_PTR(-EINVAL);
+	}
+	if (desc->pool_size > cma_get_size(desc->cma)) {
+		dma_heap_desc_err(desc, "pool-size",
+				  "%u bytes is more than the region (%lu bytes)",
+				  desc->pool_size, cma_get_size(desc->cma));
+		return ERR_PTR(-EINVAL);
+	}
 
 	chunk_heap = kzalloc(sizeof(*chunk_heap), GFP_KERNEL);
 	if (!chunk_heap)

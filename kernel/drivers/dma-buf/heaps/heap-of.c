@@ -114,6 +114,11 @@ static void heap_parse_region(struct heap_node *hn)
 		heap_node_bad(hn, "memory-region", "does not point at a node");
 		return;
 	}
+	/* A heap is one region: a second one would be silently unused. */
+	if (of_count_phandle_with_args(hn->np, "memory-region", NULL) != 1) {
+		heap_node_bad(hn, "memory-region", "must name one region");
+		goto out;
+	}
 	rmem = of_reserved_mem_lookup(rnp);
 	if (!rmem) {
 		heap_node_bad(hn, "memory-region",
@@ -192,11 +197,16 @@ static void heap_parse_node(struct heap_node *hn, struct device_node *container)
 	hn->fallback = of_parse_phandle(hn->np, "fallback-heap", 0);
 	if (!hn->fallback)
 		heap_node_bad(hn, "fallback-heap", "does not point at a node");
+	else if (of_count_phandle_with_args(hn->np, "fallback-heap", NULL) != 1)
+		heap_node_bad(hn, "fallback-heap", "must name one heap");
 	else if (hn->fallback->parent != container)
 		heap_node_bad(hn, "fallback-heap", "%pOF is not a heap",
 			      hn->fallback);
 	else if (hn->fallback == hn->np)
 		heap_node_bad(hn, "fallback-heap", "points at itself");
+	else if (!of_device_is_available(hn->fallback))
+		heap_node_bad(hn, "fallback-heap", "%pOF is disabled",
+			      hn->fallback);
 }
 
 static struct heap_node *heap_node_of(struct heap_node *nodes, int n,
@@ -278,22 +288,29 @@ cycle:
 				      names);
 }
 
+static int heap_count_bad(const struct heap_node *nodes, int n)
+{
+	int i, bad = 0;
+
+	for (i = 0; i < n; i++)
+		bad += nodes[i].bad;
+	return bad;
+}
+
 static void heap_check_chains(struct heap_node *nodes, int n)
 {
-	bool changed;
 	int i, bad;
 
-	/* A node disabled here can disable others: repeat until stable. */
+	/*
+	 * Checking one chain can disable nodes of another (a cycle found
+	 * on the way), so repeat until no node changes.
+	 */
 	do {
-		changed = false;
-		for (i = 0; i < n; i++) {
-			if (nodes[i].bad || !nodes[i].fallback)
-				continue;
-			bad = nodes[i].bad;
-			heap_check_chain(nodes, n, i);
-			changed |= nodes[i].bad != bad;
-		}
-	} while (changed);
+		bad = heap_count_bad(nodes, n);
+		for (i = 0; i < n; i++)
+			if (!nodes[i].bad && nodes[i].fallback)
+				heap_check_chain(nodes, n, i);
+	} while (heap_count_bad(nodes, n) != bad);
 }
 
 static void heap_nodes_free(struct heap_node *nodes, int n)
