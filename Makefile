@@ -5,6 +5,8 @@
 #   make run      build, boot the VM on dts/vm.dtso, show the heaps working
 #   make test     every check; ends with "N passed, N failed"
 #   make shell    boot the VM to an interactive shell
+#   make bench    time the project's heaps against the stock 6.12 kernel
+#                 (build/bench/results.txt and results.svg)
 #
 # Variables (environment or command line):
 #   KSRC=/path    your own kernel tree instead of Debian's linux-source-6.12
@@ -14,7 +16,7 @@
 
 SHELL := /bin/bash
 
-.PHONY: run test shell deps kunit vm-test clean distclean
+.PHONY: run test shell bench deps kunit vm-test clean distclean
 
 run:
 	@scripts/run.sh
@@ -24,6 +26,9 @@ shell:
 
 test:
 	@scripts/test.sh
+
+bench:
+	@scripts/bench.sh
 
 kunit:
 	@scripts/test.sh kunit

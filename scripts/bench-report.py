@@ -1,0 +1,577 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# Set the figures of two runs of tools/dma-heap-bench side by side, the
+# stock kernel's and the project's, and check them against the targets.
+#
+#   bench-report.py [--out DIR] [--note TEXT]... --stock LOG [--stock LOG]...
+#                   --project LOG [--project LOG]...
+#
+# Reads the "BENCH <key> <value>" lines of the console logs, one log per
+# boot. With several rounds of each kernel, each figure is the best of its
+# rounds (lowest latency, highest bandwidth): the VM is emulated, and
+# whatever else the host runs only ever slows a round down. Writes
+# DIR/results.txt (tables, then one "TARGET <name>: <ratio> (need <bound>)
+# PASS|MISS" line per target) and DIR/results.svg (a chart of the same).
+# Exit status: 0 when every target is met, 1 when one is missed or not
+# measured, 2 on bad arguments.
+#
+# Ratios: speedup = stock / project for latencies (above 1: the project
+# is faster); project / stock for throughput; throughput / memset for how
+# close allocation comes to the speed of zeroing memory in that VM.
+# Standard library only: it runs on a bare Debian.
+
+import argparse
+import math
+import os
+import re
+import sys
+from xml.sax.saxutils import escape
+
+HEAP = "system"
+SIZES = ["4K", "64K", "1M", "8M", "32M"]
+TP_SIZES = ["1M", "8M", "32M"]
+
+# The targets, as ratios measured in one run. Edit here.
+#   (name, what, sizes, op, bound)
+# what: "speedup:<metric>"  stock p50 / project p50 of <metric>
+#       "slowdown:<metric>" project p50 / stock p50 of <metric>
+#       "tp"                project / stock throughput
+# Fixed costs (a file descriptor, a dma-buf) dominate the free of small
+# buffers on both kernels, so the free target applies from 1M, like the
+# warm allocation targets.
+TARGETS = [
+    ("warm_alloc_speedup", "speedup:alloc_warm", ["1M"], ">=", 10.0),
+    ("warm_alloc_speedup", "speedup:alloc_warm", ["8M", "32M"], ">=", 20.0),
+    ("cold_alloc_slowdown", "slowdown:alloc_cold", SIZES, "<=", 1.10),
+    ("free_speedup", "speedup:free", ["1M", "8M", "32M"], ">=", 10.0),
+    ("throughput_vs_stock", "tp", TP_SIZES, ">=", 0.95),
+]
+FALLBACK_BOUND = 1.05		# fallback path / fallback heap directly
+
+
+class Log:
+    """The figures, errors and notes of one console log: one boot."""
+
+    def __init__(self, path):
+        self.path = path
+        self.fig = {}
+        self.errors = []
+        self.dmesg = []
+        self.kernel = "?"
+        finished = False
+        if not os.path.exists(path):
+            self.errors.append("no log at %s" % path)
+            return
+        with open(path, errors="replace") as f:
+            for line in f:
+                finished |= self.parse(line.rstrip("\n"))
+        if not finished:
+            self.errors.append("the benchmark did not finish in %s" % path)
+
+    def parse(self, line):
+        m = re.match(r"BENCH (\S+) (.*)$", line)
+        if m and m.group(1) == "error":
+            self.errors.append(m.group(2))
+        elif m:
+            try:
+                self.fig[m.group(1)] = float(m.group(2))
+            except ValueError:
+                self.errors.append("unreadable line: " + line)
+        elif line.startswith("# kernel: "):
+            self.kernel = line[len("# kernel: "):]
+        elif line.startswith("# dmesg: "):
+            self.dmesg.append(line[len("# dmesg: "):])
+        elif line.startswith("# latencies") and "--quick" in line:
+            self.errors.append("run with --quick: too few samples to go by")
+        return line.startswith("DTHEAPS-RESULT bench ")
+
+
+class Run:
+    """Every round of one kernel; get() is the best round's figure."""
+
+    def __init__(self, label, paths):
+        self.label = label
+        self.logs = [Log(p) for p in paths]
+        self.paths = ", ".join(paths)
+        self.kernel = next((l.kernel for l in self.logs if l.kernel != "?"),
+                           "?")
+        self.errors = [e for l in self.logs for e in l.errors]
+        self.dmesg = [d for l in self.logs for d in l.dmesg]
+        self.keys = set(k for l in self.logs for k in l.fig)
+
+    def rounds(self, key):
+        return [l.fig[key] for l in self.logs if key in l.fig]
+
+    def get(self, key):
+        vals = self.rounds(key)
+        if not vals:
+            return None
+        return max(vals) if "_gbps" in key else min(vals)
+
+
+def ratio(num, den):
+    if num is None or den is None or den <= 0:
+        return None
+    return num / den
+
+
+def fnum(v, prec=1):
+    return "-" if v is None else "%.*f" % (prec, v)
+
+
+def fratio(v):
+    if v is None:
+        return "-"
+    return "%.1fx" % v if v >= 10 else "%.2fx" % v
+
+
+def table(title, head, rows):
+    """A text table: first column left-aligned, the others right."""
+    widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
+
+    def line(cells):
+        out = [cells[0].ljust(widths[0])]
+        out += [c.rjust(w) for c, w in zip(cells[1:], widths[1:])]
+        return "  ".join(out).rstrip()
+
+    return [title, line(head)] + [line(r) for r in rows] + [""]
+
+
+def latency_table(stock, proj, metric, title):
+    head = ["size", "stock p50", "project p50", "speedup",
+            "stock p99", "project p99", "speedup"]
+    rows = []
+    for size in SIZES:
+        row = [size]
+        for pct in ("p50", "p99"):
+            key = "%s_us_%s.%s.%s" % (metric, pct, HEAP, size)
+            s, p = stock.get(key), proj.get(key)
+            row += [fnum(s), fnum(p), fratio(ratio(s, p))]
+        rows.append(row)
+    return table(title, head, rows)
+
+
+def throughput_table(stock, proj):
+    head = ["size", "stock", "project", "project/stock",
+            "stock/memset", "project/memset"]
+    rows = []
+    for size in TP_SIZES:
+        key = "throughput_gbps.%s.%s" % (HEAP, size)
+        s, p = stock.get(key), proj.get(key)
+        ms = stock.get("memset_gbps." + size)
+        mp = proj.get("memset_gbps." + size)
+        rows.append([size, fnum(s, 2), fnum(p, 2), fratio(ratio(p, s)),
+                     fratio(ratio(s, ms)), fratio(ratio(p, mp))])
+    return table("Sustained allocate+free, heap %s (GB/s; memset: the "
+                 "memset bandwidth of that size in the same VM)" % HEAP,
+                 head, rows)
+
+
+def memset_table(stock, proj):
+    head = ["size", "stock VM us", "GB/s", "project VM us", "GB/s"]
+    rows = []
+    for size in SIZES:
+        rows.append([size, fnum(stock.get("memset_us." + size), 1),
+                     fnum(stock.get("memset_gbps." + size), 2),
+                     fnum(proj.get("memset_us." + size), 1),
+                     fnum(proj.get("memset_gbps." + size), 2)])
+    return table("memset of a pre-faulted buffer (the physical limit of "
+                 "zeroing)", head, rows)
+
+
+def fallback_heaps(run):
+    heaps = set()
+    for key in run.keys:
+        m = re.match(r"fallback_us_p50\.([^.]+)\.", key)
+        if m:
+            heaps.add(m.group(1))
+    return sorted(heaps)
+
+
+def fallback_ratios(proj, heap):
+    """via / direct of each round: the two were measured interleaved, so
+    only figures of the same round are compared."""
+    out = []
+    for l in proj.logs:
+        r = ratio(l.fig.get("fallback_us_p50.%s.1M" % heap),
+                  l.fig.get("fallback_direct_us_p50.%s.1M" % heap))
+        if r is not None:
+            out.append(r)
+    return out
+
+
+def median(vals):
+    if not vals:
+        return None
+    vals = sorted(vals)
+    n = len(vals)
+    return vals[n // 2] if n % 2 else (vals[n // 2 - 1] + vals[n // 2]) / 2
+
+
+def fallback_table(proj):
+    head = ["heap", "round", "via heap p50", "direct p50", "via/direct",
+            "via p99", "direct p99"]
+    rows = []
+    for heap in fallback_heaps(proj):
+        for i, l in enumerate(proj.logs):
+            g = lambda k: l.fig.get("%s.%s.1M" % (k, heap))
+            via, direct = g("fallback_us_p50"), g("fallback_direct_us_p50")
+            r = ratio(via, direct)
+            rows.append([heap, str(i + 1), fnum(via), fnum(direct),
+                         "-" if r is None else "%.3f" % r,
+                         fnum(g("fallback_us_p99")),
+                         fnum(g("fallback_direct_us_p99"))])
+    if not rows:
+        return ["Fallback (project kernel): not measured", ""]
+    return table("Fallback (project kernel, us, 1M): a full heap passing "
+                 "allocations to its fallback heap, vs the fallback heap "
+                 "directly; target: median of the rounds' ratios",
+                 head, rows)
+
+
+class Target:
+    def __init__(self, name, value, op, bound, group, size):
+        self.name = name
+        self.value = value
+        self.op = op
+        self.bound = bound
+        self.group = group	# chart series, or None
+        self.size = size
+        if value is None:
+            self.ok = False
+        elif op == ">=":
+            self.ok = value >= bound
+        else:
+            self.ok = value <= bound
+
+    def line(self):
+        val = "not measured" if self.value is None else "%.3f" % self.value
+        return "TARGET %s: %s (need %s %.2f) %s" % (
+            self.name, val, self.op, self.bound,
+            "PASS" if self.ok else "MISS")
+
+
+def p50(run, metric, size):
+    return run.get("%s_us_p50.%s.%s" % (metric, HEAP, size))
+
+
+def check_targets(stock, proj):
+    out = []
+    for name, what, sizes, op, bound in TARGETS:
+        kind, _, metric = what.partition(":")
+        for size in sizes:
+            if kind == "speedup":
+                v = ratio(p50(stock, metric, size), p50(proj, metric, size))
+            elif kind == "slowdown":
+                v = ratio(p50(proj, metric, size), p50(stock, metric, size))
+            else:
+                key = "throughput_gbps.%s.%s" % (HEAP, size)
+                v = ratio(proj.get(key), stock.get(key))
+            out.append(Target("%s.%s" % (name, size), v, op, bound,
+                              metric or "tp", size))
+    heaps = fallback_heaps(proj)
+    for heap in heaps:
+        v = median(fallback_ratios(proj, heap))
+        out.append(Target("fallback_vs_direct." + heap, v, "<=",
+                          FALLBACK_BOUND, None, None))
+    if not heaps:
+        out.append(Target("fallback_vs_direct", None, "<=", FALLBACK_BOUND,
+                          None, None))
+    return out
+
+
+def problems(run):
+    lines = ["%s: %s" % (run.label, e) for e in run.errors]
+    lines += ["%s: kernel log: %s" % (run.label, d) for d in run.dmesg]
+    return lines
+
+
+def write_text(path, stock, proj, targets, notes):
+    out = ["dt-heaps benchmark: the project's kernel against stock 6.12, "
+           "booted in turn in the same VM",
+           "stock:   %s  (%s)" % (stock.kernel, stock.paths),
+           "project: %s  (%s)" % (proj.kernel, proj.paths)]
+    out += notes
+    out += ["Latencies in microseconds; speedup = stock / project; "
+            "GB = 10^9 bytes.",
+            "Rounds: %d stock, %d project; each figure is the best of its "
+            "kernel's rounds." % (len(stock.logs), len(proj.logs)), ""]
+    out += latency_table(stock, proj, "alloc_cold",
+                         "Allocation with the pool drained, heap %s" % HEAP)
+    out += latency_table(stock, proj, "alloc_warm",
+                         "Allocation right after a free of the same size "
+                         "(pool warm), heap %s" % HEAP)
+    out += latency_table(stock, proj, "free",
+                         "Free (close of the warm buffer), heap %s" % HEAP)
+    out += throughput_table(stock, proj)
+    out += memset_table(stock, proj)
+    out += fallback_table(proj)
+    probs = problems(stock) + problems(proj)
+    if probs:
+        out += ["Problems:"] + ["  " + p for p in probs] + [""]
+    met = sum(t.ok for t in targets)
+    out += ["Targets: %d of %d met" % (met, len(targets))]
+    out += [t.line() for t in targets]
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+# ---- the chart ----
+
+SERIES = [			# metric, legend, colour
+    ("alloc_cold", "alloc, pool cold", "#7f9cc9"),
+    ("alloc_warm", "alloc, pool warm", "#e8833a"),
+    ("free", "free", "#4fa88a"),
+]
+TP_SERIES = [			# legend, colour
+    ("stock", "#a0a0a0"),
+    ("project", "#3b6fb6"),
+    ("memset limit", "#ffffff"),
+]
+PASS_COLOUR = "#1a7f37"
+MISS_COLOUR = "#c62828"
+
+
+class Svg:
+    def __init__(self):
+        self.parts = []
+
+    def add(self, tag, text=None, **attrs):
+        a = " ".join('%s="%s"' % (k.rstrip("_").replace("_", "-"),
+                                  escape(str(v)))
+                     for k, v in attrs.items())
+        if text is None:
+            self.parts.append("<%s %s/>" % (tag, a))
+        else:
+            self.parts.append("<%s %s>%s</%s>" % (tag, a, escape(text), tag))
+
+    def text(self, x, y, s, size=12, anchor="start", **kw):
+        self.add("text", s, x="%.1f" % x, y="%.1f" % y, font_size=size,
+                 text_anchor=anchor, **kw)
+
+    def line(self, x1, y1, x2, y2, stroke="#000", width=1, **kw):
+        self.add("line", x1="%.1f" % x1, y1="%.1f" % y1, x2="%.1f" % x2,
+                 y2="%.1f" % y2, stroke=stroke, stroke_width=width, **kw)
+
+    def rect(self, x, y, w, h, fill, **kw):
+        self.add("rect", x="%.1f" % x, y="%.1f" % y, width="%.1f" % w,
+                 height="%.1f" % max(h, 0), fill=fill, **kw)
+
+    def render(self, width, height):
+        head = ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" '
+                'height="%d" viewBox="0 0 %d %d" font-family="DejaVu Sans, '
+                'Arial, sans-serif">' % (width, height, width, height))
+        return "\n".join([head, '<rect width="100%" height="100%" '
+                          'fill="#ffffff"/>'] + self.parts + ["</svg>"]) + "\n"
+
+
+def log_ticks(lo, hi):
+    ticks = []
+    for e in range(int(math.floor(math.log10(lo))),
+                   int(math.ceil(math.log10(hi))) + 1):
+        for m in (1, 2, 5):
+            v = m * 10 ** e
+            if lo <= v <= hi:
+                ticks.append(v)
+    return ticks
+
+
+def tick_label(v):
+    return ("%g" % v) + "x"
+
+
+def speedup_panel(svg, x0, y0, w, h, stock, proj, targets):
+    """Grouped bars of stock/project per size, log scale, from 1x."""
+    vals = {}
+    for metric, _, _ in SERIES:
+        for size in SIZES:
+            vals[metric, size] = ratio(p50(stock, metric, size),
+                                       p50(proj, metric, size))
+    want = {(t.group, t.size): t for t in targets if t.group}
+    # The target of "cold" is a bound on the slowdown: as a speedup, 1/bound.
+    bound = {}
+    for key, t in want.items():
+        bound[key] = 1 / t.bound if t.op == "<=" else t.bound
+    known = [v for v in vals.values() if v] + list(bound.values())
+    lo = min([0.5] + [v / 1.5 for v in known])
+    hi = max([50.0] + [v * 1.6 for v in known])
+    ly0, ly1 = math.log10(lo), math.log10(hi)
+
+    def y(v):
+        return y0 + h - (math.log10(v) - ly0) / (ly1 - ly0) * h
+
+    svg.text(x0, y0 - 30, "Speedup over stock 6.12, heap %s (median "
+             "latency, stock / project; log scale)" % HEAP, 15,
+             font_weight="bold")
+    for t in log_ticks(lo, hi):
+        svg.line(x0, y(t), x0 + w, y(t), "#dddddd" if t != 1 else "#555555",
+                 1 if t != 1 else 1.5)
+        svg.text(x0 - 6, y(t) + 4, tick_label(t), 11, "end", fill="#444")
+    svg.text(x0 + w + 4, y(1) + 4, "= stock", 11, fill="#555")
+    svg.line(x0, y0, x0, y0 + h, "#555555")
+
+    group_w = w / len(SIZES)
+    bar_w = group_w * 0.8 / len(SERIES)
+    for i, size in enumerate(SIZES):
+        gx = x0 + i * group_w + group_w * 0.1
+        svg.text(x0 + (i + 0.5) * group_w, y0 + h + 18, size, 13, "middle",
+                 font_weight="bold")
+        for j, (metric, _, colour) in enumerate(SERIES):
+            bx = gx + j * bar_w
+            v = vals[metric, size]
+            t = want.get((metric, size))
+            if v is None:
+                svg.text(bx + bar_w / 2, y(1) - 4, "n/a", 10, "middle",
+                         fill="#888")
+            else:
+                top, bot = sorted((y(v), y(1)))
+                svg.rect(bx + 1, top, bar_w - 2, bot - top, colour,
+                         stroke=MISS_COLOUR if t and not t.ok else "none",
+                         stroke_width=2)
+                label_y = top - 4 if v >= 1 else bot + 12
+                if t and v < 1 and abs(label_y - 4 - y(bound[metric, size])) < 8:
+                    label_y = y(bound[metric, size]) + 14
+                svg.text(bx + bar_w / 2, label_y, fratio(v), 10, "middle",
+                         fill=MISS_COLOUR if t and not t.ok else "#222")
+            if t:
+                ty = y(bound[metric, size])
+                svg.line(bx - 1, ty, bx + bar_w + 1, ty, "#000", 2.5,
+                         stroke_dasharray="5,2")
+
+    lx = x0
+    for metric, name, colour in SERIES:
+        svg.rect(lx, y0 + h + 32, 14, 14, colour)
+        svg.text(lx + 19, y0 + h + 44, name, 12)
+        lx += 150
+    svg.line(lx, y0 + h + 39, lx + 22, y0 + h + 39, "#000", 2.5,
+             stroke_dasharray="5,2")
+    svg.text(lx + 27, y0 + h + 44, "target", 12)
+    svg.rect(lx + 90, y0 + h + 32, 14, 14, "#ffffff", stroke=MISS_COLOUR,
+             stroke_width=2)
+    svg.text(lx + 109, y0 + h + 44, "target missed", 12)
+
+
+def throughput_panel(svg, x0, y0, w, h, stock, proj, targets):
+    """Bars of GB/s per size: stock, project and the memset limit."""
+    want = {t.size: t for t in targets if t.group == "tp"}
+    vals = {}
+    for size in TP_SIZES:
+        key = "throughput_gbps.%s.%s" % (HEAP, size)
+        vals[size] = [stock.get(key), proj.get(key),
+                      proj.get("memset_gbps." + size)]
+    known = [v for vs in vals.values() for v in vs if v]
+    hi = max(known + [0.1]) * 1.2
+
+    def y(v):
+        return y0 + h - v / hi * h
+
+    svg.text(x0, y0 - 30, "Sustained alloc+free (GB/s)", 15,
+             font_weight="bold")
+    step = 10 ** math.floor(math.log10(hi / 2))
+    for m in (1, 2, 5, 10):
+        if hi / (step * m) <= 6:
+            step *= m
+            break
+    t = 0.0
+    while t <= hi:
+        svg.line(x0, y(t), x0 + w, y(t), "#dddddd" if t else "#555555")
+        svg.text(x0 - 6, y(t) + 4, "%g" % t, 11, "end", fill="#444")
+        t += step
+    group_w = w / len(TP_SIZES)
+    bar_w = group_w * 0.8 / len(TP_SERIES)
+    for i, size in enumerate(TP_SIZES):
+        gx = x0 + i * group_w + group_w * 0.1
+        t = want.get(size)
+        missed = t is not None and not t.ok
+        svg.text(x0 + (i + 0.5) * group_w, y0 + h + 18, size, 13, "middle",
+                 font_weight="bold")
+        svg.text(x0 + (i + 0.5) * group_w, y0 + h + 32, "%s stock" %
+                 fratio(ratio(vals[size][1], vals[size][0])), 10, "middle",
+                 fill=MISS_COLOUR if missed else "#222")
+        for j, (_, colour) in enumerate(TP_SERIES):
+            v = vals[size][j]
+            bx = gx + j * bar_w
+            if v is None:
+                svg.text(bx + bar_w / 2, y(0) - 4, "n/a", 10, "middle",
+                         fill="#888")
+                continue
+            bad = missed and j == 1
+            svg.rect(bx + 1, y(v), bar_w - 2, y(0) - y(v), colour,
+                     stroke=MISS_COLOUR if bad else "#555555",
+                     stroke_width=2 if bad else 1)
+            svg.text(bx + bar_w / 2, y(v) - 4, "%.2f" % v if v < 10 else
+                     "%.0f" % v, 10, "middle")
+    ly = y0 + h + 42
+    for j, (name, colour) in enumerate(TP_SERIES):
+        svg.rect(x0 + j * 95, ly, 14, 14, colour, stroke="#555555")
+        svg.text(x0 + j * 95 + 19, ly + 12, name, 12)
+
+
+def write_svg(path, stock, proj, targets, notes):
+    width = 1200
+    svg = Svg()
+    svg.text(width / 2, 30, "dt-heaps: project kernel vs stock 6.12, same "
+             "VM", 20, "middle", font_weight="bold")
+    rounds = len(stock.logs)
+    if len(proj.logs) != rounds:
+        rounds = "%d and %d" % (len(stock.logs), len(proj.logs))
+    svg.text(width / 2, 50, "stock: %s   project: %s   each figure the best "
+             "of %s rounds" % (stock.kernel.split()[0],
+                               proj.kernel.split()[0], rounds), 11,
+             "middle", fill="#555")
+    speedup_panel(svg, 70, 110, 700, 380, stock, proj, targets)
+    throughput_panel(svg, 850, 110, 320, 380, stock, proj, targets)
+
+    y = 585
+    met = sum(t.ok for t in targets)
+    svg.text(30, y, "Targets: %d of %d met" % (met, len(targets)), 15,
+             font_weight="bold", fill=PASS_COLOUR if met == len(targets)
+             else MISS_COLOUR)
+    cols, col_w, row_h = 3, 390, 18
+    rows = (len(targets) + cols - 1) // cols
+    for i, t in enumerate(targets):
+        tx = 30 + (i // rows) * col_w
+        ty = y + 22 + (i % rows) * row_h
+        val = "n/a" if t.value is None else fratio(t.value)
+        svg.text(tx, ty, "PASS" if t.ok else "MISS", 12, font_weight="bold",
+                 fill=PASS_COLOUR if t.ok else MISS_COLOUR)
+        svg.text(tx + 44, ty, "%s  %s (need %s %g)" % (t.name, val, t.op,
+                                                        t.bound), 12)
+    height = y + 22 + rows * row_h + 10
+    probs = len(problems(stock) + problems(proj))
+    if probs:
+        svg.text(30, height + 4, "Problems reported: %d (see results.txt)"
+                 % probs, 12, fill=MISS_COLOUR)
+        height += 20
+    for note in notes:
+        svg.text(30, height + 4, note, 11, fill="#555")
+        height += 16
+    with open(path, "w") as f:
+        f.write(svg.render(width, height))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--out", default=".", help="directory for the results")
+    ap.add_argument("--note", action="append", default=[],
+                    help="a line for the head of results.txt")
+    ap.add_argument("--stock", action="append", required=True,
+                    metavar="LOG", help="a console log of the stock kernel")
+    ap.add_argument("--project", action="append", required=True,
+                    metavar="LOG", help="a console log of the project's")
+    args = ap.parse_args()
+
+    stock = Run("stock", args.stock)
+    proj = Run("project", args.project)
+    targets = check_targets(stock, proj)
+    os.makedirs(args.out, exist_ok=True)
+    write_text(os.path.join(args.out, "results.txt"), stock, proj, targets,
+               args.note)
+    write_svg(os.path.join(args.out, "results.svg"), stock, proj, targets,
+              args.note)
+    return 0 if all(t.ok for t in targets) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

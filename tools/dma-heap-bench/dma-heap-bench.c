@@ -1,0 +1,1033 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dma-heap-bench - time DMA-BUF heap allocation from userspace
+ *
+ *   dma-heap-bench [--heap NAME] [--quick] [--only PHASE[,PHASE...]]
+ *
+ * Runs in the VM, the same way on the stock kernel and on the project's,
+ * so that scripts/bench-report.py can set the two side by side.  Every
+ * figure is one line "BENCH <key> <value>": latencies in microseconds,
+ * bandwidths in GB/s (GB = 10^9 bytes).  Lines starting with '#' are for
+ * people.  A figure that could not be measured is never printed; a line
+ * "BENCH error <what>: <why>" says so, and the run goes on.
+ *
+ * For each size of bench_sizes[]:
+ *   memset_us.<size>, memset_gbps.<size>
+ *	memset() of a pre-faulted buffer: how fast this VM zeroes memory,
+ *	the limit for any heap that must hand out zeroed memory
+ *   alloc_cold_us_{p50,p99}.<heap>.<size>
+ *	DMA_HEAP_IOCTL_ALLOC right after the heap's pool was drained
+ *   alloc_warm_us_{p50,p99}.<heap>.<size>
+ *	DMA_HEAP_IOCTL_ALLOC right after a buffer of the same size was freed
+ *	and the pool's background zeroing finished
+ *   free_us_{p50,p99}.<heap>.<size>
+ *	close() of that warm buffer, which drops its last reference
+ *   throughput_gbps.<heap>.<size>   (1M and up)
+ *	allocate and close back to back for a fixed time
+ * and, for every heap with a fixed region and a fallback heap, with that
+ * heap full and both paths equally warm:
+ *   fallback_us_{p50,p99}.<heap>.1M         through the full heap
+ *   fallback_direct_us_{p50,p99}.<heap>.1M  from its fallback heap directly
+ *
+ * Every sysfs attribute of the project's kernel is optional: the stock
+ * kernel has none of them, and gets the same procedure without the waits
+ * and checks they allow.
+ *
+ * Exit status: 0 when every figure was measured, 1 when some failed,
+ * 2 on a usage error.
+ */
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+
+#include <linux/dma-heap.h>
+#include <linux/types.h>
+
+#define PROG		"dma-heap-bench"
+#define DEV_DIR		"/dev/dma_heap"
+#define SYSFS_DIR	"/sys/class/dma_heap"
+#define DROP_CACHES	"/proc/sys/vm/drop_caches"
+
+#define EXIT_FAIL	1
+#define EXIT_USAGE	2
+
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+
+#define SZ_1M		0x100000ULL
+#define NSEC_PER_USEC	1000ULL
+#define NSEC_PER_MSEC	1000000ULL
+
+/* Room for one sysfs attribute value, a heap name or a key. */
+#define ATTR_LEN	64
+#define KEY_LEN		128
+
+/*
+ * How long the pool's zeroing worker may take to catch up before a
+ * sample is given up: 32 MiB at a pessimistic 100 MB/s, with margin.
+ */
+#define IDLE_TIMEOUT_NS	(2000 * NSEC_PER_MSEC)
+#define IDLE_POLL_US	200
+/* Rest before every timed call, on both kernels alike. */
+#define SETTLE_US	1000
+/* drop_caches rounds before a pool that will not empty is given up. */
+#define DRAIN_TRIES	10
+
+/* memset: samples, and at least this many bytes per timed sample. */
+#define MEMSET_SAMPLES	15
+#define MEMSET_BYTES	(4 * SZ_1M)
+
+/* Throughput: untimed warm-up, then the timed run (--quick: / 10). */
+#define TP_WARMUP_NS	(250 * NSEC_PER_MSEC)
+#define TP_RUN_NS	(2000 * NSEC_PER_MSEC)
+
+/* Fallback: buffer size, interleaved samples, and slack when filling. */
+#define FB_SIZE		SZ_1M
+#define FB_SIZE_NAME	"1M"
+#define FB_SAMPLES	300
+#define FB_FILL_SLACK	16
+
+/**
+ * struct bench_size - one buffer size under test
+ * @name:	its name in keys
+ * @bytes:	the size
+ * @samples:	latency samples per phase; fewer for large sizes, which
+ *		take longest in an emulated VM, but at least 100 so that
+ *		p99 is not simply the largest sample
+ * @throughput:	also measure sustained throughput at this size
+ */
+struct bench_size {
+	const char *name;
+	__u64 bytes;
+	unsigned int samples;
+	bool throughput;
+};
+
+static const struct bench_size bench_sizes[] = {
+	{ "4K",  4 * 1024,     1000, false },
+	{ "64K", 64 * 1024,    1000, false },
+	{ "1M",  1 * SZ_1M,     500, true },
+	{ "8M",  8 * SZ_1M,     200, true },
+	{ "32M", 32 * SZ_1M,    100, true },
+};
+
+#define NR_SIZES	(sizeof(bench_sizes) / sizeof(bench_sizes[0]))
+
+enum {
+	PHASE_MEMSET = 1 << 0,
+	PHASE_COLD = 1 << 1,
+	PHASE_WARM = 1 << 2,
+	PHASE_THROUGHPUT = 1 << 3,
+	PHASE_FALLBACK = 1 << 4,
+	PHASE_ALL = (1 << 5) - 1,
+};
+
+static const char * const phase_names[] = {
+	"memset", "cold", "warm", "throughput", "fallback",
+};
+
+static struct {
+	const char *heap;
+	unsigned int div;	/* divides sample counts and run times */
+	unsigned int phases;
+} opt = {
+	.heap = "system",
+	.div = 1,
+	.phases = PHASE_ALL,
+};
+
+/* Failures so far: any makes the exit status 1. */
+static unsigned int nr_errors;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: " PROG " [--heap NAME] [--quick] [--only PHASE[,PHASE...]]\n"
+		"\n"
+		"Times allocation, free and throughput of heap NAME (default\n"
+		"system) at 4K, 64K, 1M, 8M and 32M, memset bandwidth at the\n"
+		"same sizes, and the fallback path of every heap with a fixed\n"
+		"region and a fallback heap.  One figure a line:\n"
+		"  BENCH <key> <value>   (microseconds, or GB/s)\n"
+		"  BENCH error <what>: <why>\n"
+		"\n"
+		"  --heap NAME  the heap to time (default system)\n"
+		"  --quick      a tenth of the samples and run time, for trying\n"
+		"               the program out; not for figures\n"
+		"  --only LIST, --only=LIST\n"
+		"               run only these of memset, cold, warm, throughput,\n"
+		"               fallback (comma-separated)\n");
+}
+
+/* ---- output ---- */
+
+/* One figure: "BENCH <key> <value>". */
+static void __printf(2, 3) figure(double val, const char *fmt, ...)
+{
+	char key[KEY_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(key, sizeof(key), fmt, ap);
+	va_end(ap);
+	printf("BENCH %s %.3f\n", key, val);
+}
+
+/* A figure that was not measured, and why. */
+static void __printf(1, 2) bench_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("BENCH error ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	nr_errors++;
+}
+
+/* ---- time ---- */
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static double ns_to_us(__u64 ns)
+{
+	return (double)ns / NSEC_PER_USEC;
+}
+
+/* ---- statistics ---- */
+
+struct stats {
+	double p50;
+	double p99;
+	double min;
+	double max;
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Sorts @v.  The median of an even count is the mean of the middle two;
+ * p99 is the nearest rank: the smallest sample that at least 99% of the
+ * samples do not exceed (with fewer than 100 samples, the largest).
+ */
+static void stats_of(double *v, unsigned int n, struct stats *st)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	st->p50 = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	st->p99 = v[(99 * n + 99) / 100 - 1];
+	st->min = v[0];
+	st->max = v[n - 1];
+}
+
+/* Print the p50 and p99 figures of @what, e.g. "alloc_warm". */
+static void report_latency(const char *what, const struct bench_size *sz,
+			   double *us, unsigned int n)
+{
+	struct stats st;
+
+	stats_of(us, n, &st);
+	printf("# %s %s %s: n=%u p50=%.1fus p99=%.1fus min=%.1fus max=%.1fus\n",
+	       what, opt.heap, sz->name, n, st.p50, st.p99, st.min, st.max);
+	figure(st.p50, "%s_us_p50.%s.%s", what, opt.heap, sz->name);
+	figure(st.p99, "%s_us_p99.%s.%s", what, opt.heap, sz->name);
+}
+
+static unsigned int nr_samples(const struct bench_size *sz)
+{
+	unsigned int n = sz->samples / opt.div;
+
+	return n < 5 ? 5 : n;
+}
+
+/* ---- files ---- */
+
+/* Read a small file, trailing whitespace removed. */
+static int read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return n;
+
+	while (n > 0 && isspace((unsigned char)buf[n - 1]))
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int write_file(const char *path, const char *val)
+{
+	ssize_t len = strlen(val), n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, len);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return n;
+	return n == len ? 0 : -EIO;
+}
+
+/* Read /sys/class/dma_heap/<heap>/<attr>: -ENOENT when there is none. */
+static int heap_attr_str(const char *heap, const char *attr, char *buf,
+			 size_t len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), SYSFS_DIR "/%s/%s", heap, attr);
+	return read_file(path, buf, len);
+}
+
+static int heap_attr(const char *heap, const char *attr, __u64 *val)
+{
+	char buf[ATTR_LEN], *end;
+	int ret;
+
+	ret = heap_attr_str(heap, attr, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	if (!isdigit((unsigned char)buf[0]))
+		return -EINVAL;
+	errno = 0;
+	*val = strtoull(buf, &end, 10);
+	return errno || *end ? -EINVAL : 0;
+}
+
+/* ---- heaps and buffers ---- */
+
+static int open_heap(const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), DEV_DIR "/%s", name);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+static int heap_alloc(int heap_fd, __u64 len, int *buf_fd)
+{
+	struct dma_heap_allocation_data data = {
+		.len = len,
+		.fd_flags = O_RDWR | O_CLOEXEC,
+	};
+
+	if (ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &data) < 0) {
+		*buf_fd = -1;
+		return -errno;
+	}
+	*buf_fd = data.fd;
+	return 0;
+}
+
+/* Allocate and time the ioctl: microseconds in @us. */
+static int timed_alloc(int heap_fd, __u64 len, int *buf_fd, double *us)
+{
+	__u64 t0, t1;
+	int ret;
+
+	t0 = now_ns();
+	ret = heap_alloc(heap_fd, len, buf_fd);
+	t1 = now_ns();
+	*us = ns_to_us(t1 - t0);
+	return ret;
+}
+
+/* Close a dma-buf and return the microseconds it took. */
+static double timed_close(int fd)
+{
+	__u64 t0, t1;
+
+	t0 = now_ns();
+	close(fd);
+	t1 = now_ns();
+	return ns_to_us(t1 - t0);
+}
+
+/* One allocation and free, untimed: leaves the size in the pool, if any. */
+static int alloc_free(int heap_fd, __u64 len)
+{
+	int fd, ret;
+
+	ret = heap_alloc(heap_fd, len, &fd);
+	if (!ret)
+		close(fd);
+	return ret;
+}
+
+/*
+ * The heap that served a dma-buf: heaps name their dma-bufs after
+ * themselves, so exp_name in fdinfo tells a fallback allocation apart.
+ */
+static void buf_exporter(int fd, char *name, size_t len)
+{
+	static const char key[] = "exp_name:";
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(name, len, "?");
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *val = line + sizeof(key) - 1;
+
+		if (strncmp(line, key, sizeof(key) - 1))
+			continue;
+		val += strspn(val, " \t");
+		val[strcspn(val, "\n")] = '\0';
+		snprintf(name, len, "%s", val);
+		break;
+	}
+	fclose(f);
+}
+
+/* ---- pool state ---- */
+
+/*
+ * Let the pool's background zeroing finish before a timed call, so that
+ * the worker neither competes for a CPU nor leaves dirty blocks for the
+ * timed allocation to zero.  Then rest briefly: a kernel without the
+ * attribute (stock) gets only the rest, so both are timed after the same
+ * pause.
+ */
+static int wait_idle(const char *heap)
+{
+	__u64 zeroing, start = now_ns();
+
+	while (!heap_attr(heap, "zeroing_bytes", &zeroing) && zeroing) {
+		if (now_ns() - start > IDLE_TIMEOUT_NS)
+			return -ETIMEDOUT;
+		usleep(IDLE_POLL_US);
+	}
+	usleep(SETTLE_US);
+	return 0;
+}
+
+/*
+ * Empty the heap's pool through its shrinker, as memory pressure would.
+ * Return 0 when the pool is empty or the kernel has none, -EBUSY when it
+ * still holds memory, or the error of writing drop_caches.
+ */
+static int drain_pool(const char *heap, __u64 *left)
+{
+	int i, ret;
+
+	*left = 0;
+	for (i = 0; i < DRAIN_TRIES; i++) {
+		ret = write_file(DROP_CACHES, "3");
+		if (ret)
+			return ret;
+		if (heap_attr(heap, "pool_bytes", left) || !*left)
+			return 0;
+		/* Blocks in the zeroing worker go once it lets go of them. */
+		usleep(SETTLE_US);
+	}
+	return -EBUSY;
+}
+
+/* Pool hits and misses, to show whether "warm" and "cold" were so. */
+struct pool_counts {
+	__u64 hits;
+	__u64 misses;
+	bool valid;
+};
+
+static void pool_counts(const char *heap, struct pool_counts *pc)
+{
+	pc->valid = !heap_attr(heap, "pool_hits", &pc->hits) &&
+		    !heap_attr(heap, "pool_misses", &pc->misses);
+}
+
+static void report_pool(const char *what, const struct bench_size *sz,
+			const struct pool_counts *before)
+{
+	struct pool_counts after;
+
+	pool_counts(opt.heap, &after);
+	if (!before->valid || !after.valid)
+		return;
+	printf("# %s %s %s: pool blocks hit +%llu, missed +%llu\n", what,
+	       opt.heap, sz->name, after.hits - before->hits,
+	       after.misses - before->misses);
+}
+
+/* ---- memset: the physical limit ---- */
+
+/* Keep the compiler from dropping a memset() whose result is not read. */
+static inline void escape(void *p)
+{
+	asm volatile("" : : "r"(p) : "memory");
+}
+
+static void bench_memset(const struct bench_size *sz)
+{
+	unsigned int reps, i, r;
+	double us[MEMSET_SAMPLES];
+	struct stats st;
+	__u64 t0, t1;
+	char *buf;
+
+	buf = mmap(NULL, sz->bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		bench_error("memset.%s: mmap: %s", sz->name, strerror(errno));
+		return;
+	}
+	/* Fault every page in first: the kernel's zeroing is not measured. */
+	memset(buf, 1, sz->bytes);
+	escape(buf);
+
+	/* Small sizes are repeated so that one sample outlasts the clock. */
+	reps = sz->bytes >= MEMSET_BYTES ? 1 : MEMSET_BYTES / sz->bytes;
+	for (i = 0; i < MEMSET_SAMPLES; i++) {
+		t0 = now_ns();
+		for (r = 0; r < reps; r++) {
+			memset(buf, 0, sz->bytes);
+			escape(buf);
+		}
+		t1 = now_ns();
+		us[i] = ns_to_us(t1 - t0) / reps;
+	}
+	munmap(buf, sz->bytes);
+
+	stats_of(us, MEMSET_SAMPLES, &st);
+	printf("# memset %s: %.1fus, %.2f GB/s\n", sz->name, st.p50,
+	       sz->bytes / (st.p50 * 1000));
+	figure(st.p50, "memset_us.%s", sz->name);
+	figure(sz->bytes / (st.p50 * 1000), "memset_gbps.%s", sz->name);
+}
+
+/* ---- allocation latency ---- */
+
+/* Cold: every sample starts from an empty pool. */
+static void bench_cold(int heap_fd, const struct bench_size *sz)
+{
+	unsigned int i, n = nr_samples(sz);
+	struct pool_counts pc;
+	double *us;
+	__u64 left;
+	int ret, fd;
+
+	us = calloc(n, sizeof(*us));
+	if (!us) {
+		bench_error("alloc_cold.%s.%s: out of memory", opt.heap, sz->name);
+		return;
+	}
+
+	pool_counts(opt.heap, &pc);
+	for (i = 0; i < n; i++) {
+		ret = drain_pool(opt.heap, &left);
+		if (ret == -EBUSY) {
+			bench_error("alloc_cold.%s.%s: pool still holds %llu bytes after drop_caches",
+				    opt.heap, sz->name, left);
+			goto out;
+		} else if (ret) {
+			bench_error("alloc_cold.%s.%s: writing " DROP_CACHES ": %s",
+				    opt.heap, sz->name, strerror(-ret));
+			goto out;
+		}
+		if (wait_idle(opt.heap)) {
+			bench_error("alloc_cold.%s.%s: pool zeroing did not finish",
+				    opt.heap, sz->name);
+			goto out;
+		}
+		ret = timed_alloc(heap_fd, sz->bytes, &fd, &us[i]);
+		if (ret) {
+			bench_error("alloc_cold.%s.%s: ALLOC: %s", opt.heap,
+				    sz->name, strerror(-ret));
+			goto out;
+		}
+		close(fd);
+	}
+	report_latency("alloc_cold", sz, us, n);
+	report_pool("alloc_cold", sz, &pc);
+out:
+	free(us);
+}
+
+/*
+ * Warm: every sample follows the free of a buffer of the same size, with
+ * the pool's zeroing done; the free of the timed buffer is timed too.
+ */
+static void bench_warm(int heap_fd, const struct bench_size *sz)
+{
+	unsigned int i, n = nr_samples(sz);
+	double *alloc_us, *free_us;
+	struct pool_counts pc;
+	__u64 pooled;
+	int ret, fd;
+
+	alloc_us = calloc(n, sizeof(*alloc_us));
+	free_us = calloc(n, sizeof(*free_us));
+	if (!alloc_us || !free_us) {
+		bench_error("alloc_warm.%s.%s: out of memory", opt.heap, sz->name);
+		goto out;
+	}
+
+	ret = alloc_free(heap_fd, sz->bytes);
+	if (ret) {
+		bench_error("alloc_warm.%s.%s: ALLOC: %s", opt.heap, sz->name,
+			    strerror(-ret));
+		goto out;
+	}
+	if (!wait_idle(opt.heap) && !heap_attr(opt.heap, "pool_bytes", &pooled) &&
+	    pooled < sz->bytes)
+		printf("# alloc_warm %s %s: the pool holds only %llu bytes\n",
+		       opt.heap, sz->name, pooled);
+
+	pool_counts(opt.heap, &pc);
+	for (i = 0; i < n; i++) {
+		if (wait_idle(opt.heap)) {
+			bench_error("alloc_warm.%s.%s: pool zeroing did not finish",
+				    opt.heap, sz->name);
+			goto out;
+		}
+		ret = timed_alloc(heap_fd, sz->bytes, &fd, &alloc_us[i]);
+		if (ret) {
+			bench_error("alloc_warm.%s.%s: ALLOC: %s", opt.heap,
+				    sz->name, strerror(-ret));
+			goto out;
+		}
+		free_us[i] = timed_close(fd);
+	}
+	report_latency("alloc_warm", sz, alloc_us, n);
+	report_latency("free", sz, free_us, n);
+	report_pool("alloc_warm", sz, &pc);
+out:
+	free(alloc_us);
+	free(free_us);
+}
+
+/* ---- sustained throughput ---- */
+
+/*
+ * Allocate and free for @ns; return the bytes allocated (< 0: -errno).
+ * @slowest: the longest allocate+free, which shows a stall that the
+ * average hides.
+ */
+static long long alloc_loop(int heap_fd, __u64 len, __u64 ns,
+			    __u64 *slowest)
+{
+	__u64 start = now_ns(), t0 = start, t1;
+	long long bytes = 0;
+	int ret;
+
+	*slowest = 0;
+	do {
+		ret = alloc_free(heap_fd, len);
+		if (ret)
+			return ret;
+		bytes += len;
+		t1 = now_ns();
+		if (t1 - t0 > *slowest)
+			*slowest = t1 - t0;
+		t0 = t1;
+	} while (t1 - start < ns);
+	return bytes;
+}
+
+/*
+ * No waiting between allocations: the pool's worker has to keep up, or
+ * the allocations have to zero for themselves, as under a real load.
+ */
+static void bench_throughput(int heap_fd, const struct bench_size *sz)
+{
+	__u64 t0, elapsed = 0, slowest;
+	long long bytes;
+	double gbps;
+
+	wait_idle(opt.heap);
+	bytes = alloc_loop(heap_fd, sz->bytes, TP_WARMUP_NS / opt.div,
+			   &slowest);
+	if (bytes >= 0) {
+		t0 = now_ns();
+		bytes = alloc_loop(heap_fd, sz->bytes, TP_RUN_NS / opt.div,
+				   &slowest);
+		elapsed = now_ns() - t0;
+	}
+	if (bytes < 0) {
+		bench_error("throughput.%s.%s: ALLOC: %s", opt.heap, sz->name,
+			    strerror((int)-bytes));
+		return;
+	}
+
+	gbps = (double)bytes / elapsed;		/* bytes per ns is GB/s */
+	printf("# throughput %s %s: %llu buffers in %.2fs, %.2f GB/s, slowest %.1fus\n",
+	       opt.heap, sz->name, (unsigned long long)(bytes / sz->bytes),
+	       elapsed / 1e9, gbps, ns_to_us(slowest));
+	figure(gbps, "throughput_gbps.%s.%s", opt.heap, sz->name);
+}
+
+/* ---- fallback ---- */
+
+/*
+ * Fill @heap with 1 MiB buffers until one comes from elsewhere, and keep
+ * the ones it served.  Return how many, or -1 if it never fell back.
+ */
+static int fill_heap(int heap_fd, const char *heap, int *held, int max)
+{
+	char exp[ATTR_LEN];
+	int n, fd, ret;
+
+	for (n = 0; n < max; n++) {
+		ret = heap_alloc(heap_fd, FB_SIZE, &fd);
+		if (ret) {
+			bench_error("fallback.%s: filling: ALLOC: %s", heap,
+				    strerror(-ret));
+			break;
+		}
+		buf_exporter(fd, exp, sizeof(exp));
+		if (strcmp(exp, heap)) {
+			close(fd);
+			return n;
+		}
+		held[n] = fd;
+	}
+	if (n == max)
+		bench_error("fallback.%s: still served by itself after %d buffers",
+			    heap, max);
+	while (n--)
+		close(held[n]);
+	return -1;
+}
+
+/*
+ * One sample: a 1 MiB allocation from @from after the pool of @fb (which
+ * serves it either way) finished zeroing.  @from is the full heap or
+ * @fb itself; the buffer must come from @fb in both cases.
+ */
+static double fallback_sample(int from_fd, const char *from, const char *fb)
+{
+	char exp[ATTR_LEN];
+	int fd, ret;
+	double us;
+
+	if (wait_idle(fb)) {
+		bench_error("fallback.%s: pool zeroing of %s did not finish",
+			    from, fb);
+		return -1;
+	}
+	ret = timed_alloc(from_fd, FB_SIZE, &fd, &us);
+	if (ret) {
+		bench_error("fallback.%s: ALLOC: %s", from, strerror(-ret));
+		return -1;
+	}
+	buf_exporter(fd, exp, sizeof(exp));
+	close(fd);
+	if (strcmp(exp, fb)) {
+		bench_error("fallback.%s: buffer served by %s, not %s", from,
+			    exp, fb);
+		return -1;
+	}
+	return us;
+}
+
+/*
+ * Samples alternate between the two paths, in ABBA order, so that
+ * neither always runs first after a rest: the ratio of the medians is
+ * the cost of the fallback path itself.
+ */
+static int fallback_samples(const char *heap, const char *fb, int heap_fd,
+			    int fb_fd, double *via, double *direct,
+			    unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		bool via_first = !(i & 1);
+
+		if (via_first)
+			via[i] = fallback_sample(heap_fd, heap, fb);
+		direct[i] = fallback_sample(fb_fd, fb, fb);
+		if (!via_first)
+			via[i] = fallback_sample(heap_fd, heap, fb);
+		if (via[i] < 0 || direct[i] < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void report_fallback(const char *heap, const char *fb, double *via,
+			    double *direct, unsigned int n)
+{
+	struct stats sv, sd;
+
+	stats_of(via, n, &sv);
+	stats_of(direct, n, &sd);
+	printf("# fallback %s -> %s %s: via %s p50=%.1fus p99=%.1fus, direct p50=%.1fus p99=%.1fus\n",
+	       heap, fb, FB_SIZE_NAME, heap, sv.p50, sv.p99, sd.p50, sd.p99);
+	figure(sv.p50, "fallback_us_p50.%s.%s", heap, FB_SIZE_NAME);
+	figure(sv.p99, "fallback_us_p99.%s.%s", heap, FB_SIZE_NAME);
+	figure(sd.p50, "fallback_direct_us_p50.%s.%s", heap, FB_SIZE_NAME);
+	figure(sd.p99, "fallback_direct_us_p99.%s.%s", heap, FB_SIZE_NAME);
+}
+
+static void bench_fallback(const char *heap, const char *fb, __u64 size)
+{
+	unsigned int n = FB_SAMPLES / opt.div;
+	int heap_fd = -1, fb_fd = -1, *held = NULL, nheld = -1, max;
+	double *via = NULL, *direct = NULL;
+
+	heap_fd = open_heap(heap);
+	fb_fd = open_heap(fb);
+	if (heap_fd < 0 || fb_fd < 0) {
+		bench_error("fallback.%s: cannot open %s or %s: %s", heap, heap,
+			    fb, strerror(errno));
+		goto out;
+	}
+	max = size / FB_SIZE + FB_FILL_SLACK;
+	held = calloc(max, sizeof(*held));
+	via = calloc(n, sizeof(*via));
+	direct = calloc(n, sizeof(*direct));
+	if (!held || !via || !direct) {
+		bench_error("fallback.%s: out of memory", heap);
+		goto out;
+	}
+
+	nheld = fill_heap(heap_fd, heap, held, max);
+	if (nheld < 0)
+		goto out;
+	printf("# fallback %s: full after %d buffers of %s\n", heap, nheld,
+	       FB_SIZE_NAME);
+
+	/* Both paths start from the same warm fallback heap. */
+	if (alloc_free(fb_fd, FB_SIZE)) {
+		bench_error("fallback.%s: ALLOC from %s failed", heap, fb);
+		goto out;
+	}
+	if (!fallback_samples(heap, fb, heap_fd, fb_fd, via, direct, n))
+		report_fallback(heap, fb, via, direct, n);
+out:
+	while (nheld > 0)
+		close(held[--nheld]);
+	free(held);
+	free(via);
+	free(direct);
+	if (heap_fd >= 0)
+		close(heap_fd);
+	if (fb_fd >= 0)
+		close(fb_fd);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char * const *)a, *(char * const *)b);
+}
+
+/* Every heap with a fixed region and a fallback, in name order. */
+static void bench_fallbacks(void)
+{
+	char *names[64], fb[ATTR_LEN];
+	unsigned int n = 0, i, tested = 0;
+	struct dirent *de;
+	__u64 size;
+	DIR *dir;
+
+	dir = opendir(SYSFS_DIR);
+	if (!dir) {
+		bench_error("fallback: cannot open " SYSFS_DIR ": %s",
+			    strerror(errno));
+		return;
+	}
+	while ((de = readdir(dir)) && n < sizeof(names) / sizeof(names[0])) {
+		if (de->d_name[0] != '.')
+			names[n++] = strdup(de->d_name);
+	}
+	closedir(dir);
+	qsort(names, n, sizeof(names[0]), cmp_str);
+
+	for (i = 0; i < n; i++) {
+		if (!names[i] ||
+		    heap_attr_str(names[i], "fallback", fb, sizeof(fb)) || !*fb ||
+		    heap_attr(names[i], "size_bytes", &size) || !size)
+			continue;
+		bench_fallback(names[i], fb, size);
+		tested++;
+	}
+	if (!tested)
+		printf("# fallback: no heap with a fixed region and a fallback heap\n");
+	for (i = 0; i < n; i++)
+		free(names[i]);
+}
+
+/* ---- setup ---- */
+
+static const char * const heap_attrs[] = {
+	"type", "size_bytes", "used_bytes", "buffers", "fallback",
+	"fallback_count", "pool_bytes", "zeroing_bytes", "pool_hits",
+	"pool_misses",
+};
+
+/* What the kernel says about each heap, for the record. */
+static void describe_heaps(void)
+{
+	char val[ATTR_LEN];
+	struct dirent *de;
+	unsigned int i;
+	DIR *dir;
+
+	dir = opendir(DEV_DIR);
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		printf("# heap %s:", de->d_name);
+		for (i = 0; i < sizeof(heap_attrs) / sizeof(heap_attrs[0]); i++)
+			if (!heap_attr_str(de->d_name, heap_attrs[i], val,
+					   sizeof(val)))
+				printf(" %s=%s", heap_attrs[i], val);
+		putchar('\n');
+	}
+	closedir(dir);
+}
+
+#define NR_PHASES	(sizeof(phase_names) / sizeof(phase_names[0]))
+
+/* "cold,warm" to a mask of phases; 0 for an unknown name. */
+static unsigned int parse_phases(const char *list)
+{
+	char *copy = strdup(list), *name, *save;
+	unsigned int mask = 0, i;
+
+	for (name = copy ? strtok_r(copy, ",", &save) : NULL; name;
+	     name = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < NR_PHASES && strcmp(name, phase_names[i]); i++)
+			;
+		if (i == NR_PHASES) {
+			mask = 0;
+			break;
+		}
+		mask |= 1U << i;
+	}
+	free(copy);
+	return mask;
+}
+
+static int parse_args(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--heap") && i + 1 < argc) {
+			opt.heap = argv[++i];
+		} else if (!strncmp(argv[i], "--only=", 7) ||
+			   (!strcmp(argv[i], "--only") && i + 1 < argc)) {
+			/* --only=LIST: one word for the kernel command line */
+			const char *list = argv[i][6] ? argv[i] + 7 : argv[++i];
+
+			opt.phases = parse_phases(list);
+			if (!opt.phases) {
+				fprintf(stderr, PROG ": bad phase list '%s'\n",
+					list);
+				return EXIT_USAGE;
+			}
+		} else if (!strcmp(argv[i], "--quick")) {
+			opt.div = 10;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			exit(0);
+		} else {
+			fprintf(stderr, PROG ": bad argument '%s'\n\n", argv[i]);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (!*opt.heap || strchr(opt.heap, '/')) {
+		fprintf(stderr, PROG ": invalid heap name '%s'\n", opt.heap);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Latency and throughput of the heap under test. */
+static void bench_heap(void)
+{
+	unsigned int i;
+	int heap_fd;
+
+	heap_fd = open_heap(opt.heap);
+	if (heap_fd < 0) {
+		bench_error("heap %s: cannot open " DEV_DIR "/%s: %s", opt.heap,
+			    opt.heap, strerror(errno));
+		return;
+	}
+	/* The boot-time prefill of the pool runs in the background. */
+	wait_idle(opt.heap);
+
+	for (i = 0; i < NR_SIZES && (opt.phases & PHASE_COLD); i++)
+		bench_cold(heap_fd, &bench_sizes[i]);
+	for (i = 0; i < NR_SIZES && (opt.phases & PHASE_WARM); i++)
+		bench_warm(heap_fd, &bench_sizes[i]);
+	for (i = 0; i < NR_SIZES && (opt.phases & PHASE_THROUGHPUT); i++)
+		if (bench_sizes[i].throughput)
+			bench_throughput(heap_fd, &bench_sizes[i]);
+	close(heap_fd);
+}
+
+int main(int argc, char **argv)
+{
+	__u64 start = now_ns();
+	struct utsname uts;
+	unsigned int i;
+	int ret;
+
+	ret = parse_args(argc, argv);
+	if (ret)
+		return ret;
+	/* The console is shared with the kernel: whole lines only. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (!uname(&uts))
+		printf("# kernel: %s %s\n", uts.release, uts.version);
+	printf("# latencies in microseconds, bandwidths in GB/s (10^9 bytes/s)%s\n",
+	       opt.div > 1 ? "; --quick: not for figures" : "");
+	describe_heaps();
+
+	for (i = 0; i < NR_SIZES && (opt.phases & PHASE_MEMSET); i++)
+		bench_memset(&bench_sizes[i]);
+	if (opt.phases & (PHASE_COLD | PHASE_WARM | PHASE_THROUGHPUT))
+		bench_heap();
+	if (opt.phases & PHASE_FALLBACK)
+		bench_fallbacks();
+
+	printf("# done in %.1fs, %u errors\n", (now_ns() - start) / 1e9,
+	       nr_errors);
+	return nr_errors ? EXIT_FAIL : 0;
+}
