@@ -70,6 +70,13 @@ static struct dma_buf *carveout_heap_allocate(struct dma_heap *heap,
 	struct dma_buf *dmabuf;
 	int ret = -ENOMEM;
 
+	/*
+	 * A full carveout is the common way into the fallback path: say so
+	 * before searching the whole bitmap for a range that cannot exist.
+	 */
+	if (gen_pool_avail(carveout->pool) < len)
+		return ERR_PTR(-ENOMEM);
+
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
 	if (!buf)
 		return ERR_PTR(-ENOMEM);

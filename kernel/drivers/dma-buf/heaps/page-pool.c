@@ -32,6 +32,14 @@
 
 #define DMA_HEAP_POOL_MAX_ORDERS	4
 
+/*
+ * How long freed blocks wait before the background zeroing starts. A
+ * free never wakes a thread itself, and a buffer freed and allocated
+ * again at once (a camera's frame loop) is zeroed once, by the
+ * allocation, instead of twice.
+ */
+#define DMA_HEAP_POOL_ZERO_DELAY	msecs_to_jiffies(2)
+
 /**
  * struct dma_heap_pool_list - pooled blocks of one size
  * @order:	blocks of 2^@order pages
@@ -57,7 +65,8 @@ struct dma_heap_pool_list {
  * @dying:	set by dma_heap_pool_destroy(): keep nothing more
  * @ops:	where the memory comes from and goes back to
  * @priv:	argument of @ops
- * @zero_work:	zeroes dirty blocks
+ * @zero_work:	zeroes dirty blocks, a moment after the first of them is
+ *		freed, so that a burst of frees wakes it once
  * @prefill_work: fills the pool up to @prefill_bytes
  * @prefill_bytes: how much to prefill
  * @node:	entry in dma_heap_pools, for the shrinker
@@ -74,7 +83,7 @@ struct dma_heap_pool {
 	bool dying;
 	const struct dma_heap_pool_ops *ops;
 	void *priv;
-	struct work_struct zero_work;
+	struct delayed_work zero_work;
 	struct work_struct prefill_work;
 	size_t prefill_bytes;
 	struct list_head node;
@@ -197,7 +206,8 @@ void dma_heap_pool_free(struct dma_heap_pool *pool, struct page *page,
 	spin_unlock(&pool->lock);
 
 	if (keep)
-		queue_work(system_unbound_wq, &pool->zero_work);
+		queue_delayed_work(system_unbound_wq, &pool->zero_work,
+				   DMA_HEAP_POOL_ZERO_DELAY);
 	else
 		pool->ops->free(pool->priv, page, order);
 }
@@ -221,7 +231,8 @@ static struct page *take_dirty(struct dma_heap_pool *pool,
 
 static void dma_heap_pool_zero_work(struct work_struct *work)
 {
-	struct dma_heap_pool *pool = container_of(work, struct dma_heap_pool,
+	struct dma_heap_pool *pool = container_of(to_delayed_work(work),
+						  struct dma_heap_pool,
 						  zero_work);
 	unsigned int order;
 	struct page *page;
@@ -396,7 +407,7 @@ static unsigned long dma_heap_pool_scan(struct shrinker *shrinker,
 void dma_heap_pool_wait_idle(struct dma_heap_pool *pool)
 {
 	flush_work(&pool->prefill_work);
-	flush_work(&pool->zero_work);
+	flush_delayed_work(&pool->zero_work);
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_heap_pool_wait_idle);
 
@@ -454,7 +465,7 @@ struct dma_heap_pool *dma_heap_pool_create(const unsigned int *orders,
 	pool->priv = priv;
 	atomic64_set(&pool->hits, 0);
 	atomic64_set(&pool->misses, 0);
-	INIT_WORK(&pool->zero_work, dma_heap_pool_zero_work);
+	INIT_DELAYED_WORK(&pool->zero_work, dma_heap_pool_zero_work);
 	INIT_WORK(&pool->prefill_work, dma_heap_pool_prefill_work);
 
 	mutex_lock(&dma_heap_pools_lock);
@@ -481,7 +492,7 @@ void dma_heap_pool_destroy(struct dma_heap_pool *pool)
 	mutex_unlock(&dma_heap_pools_lock);
 
 	cancel_work_sync(&pool->prefill_work);
-	flush_work(&pool->zero_work);
+	cancel_delayed_work_sync(&pool->zero_work);
 	pool_drain(pool, ULONG_MAX, &blocks);
 	pool_free_list(pool, &blocks);
 	kfree(pool);

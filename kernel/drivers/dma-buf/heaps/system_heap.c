@@ -25,6 +25,7 @@
 #include <linux/scatterlist.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/vmstat.h>
 
 /*
  * Pages are zeroed by the allocator, so no buffer shows old contents.
@@ -137,6 +138,28 @@ static void system_heap_release(struct dma_heap_buffer *buffer)
 	kfree(buffer);
 }
 
+/*
+ * Memory held in dma-bufs is charged to no process, so when it runs out
+ * the OOM killer cannot find who holds it and kills a bystander. A
+ * request that would leave the system less than a 32nd of its memory
+ * (what the kernel itself needs to go on) is therefore refused with
+ * -ENOMEM up front; the heap's own pool counts as available, since the
+ * request takes from it first, and free CMA memory does not, since only
+ * movable pages may use it.
+ */
+static bool system_heap_may_take(struct system_heap *sys, unsigned long len)
+{
+	struct dma_heap_pool_stats stats = {};
+	long avail = si_mem_available() -
+		     global_zone_page_state(NR_FREE_CMA_PAGES);
+
+	if (sys->pool) {
+		dma_heap_pool_get_stats(sys->pool, &stats);
+		avail += stats.pooled_bytes >> PAGE_SHIFT;
+	}
+	return (long)(len >> PAGE_SHIFT) <= avail - (long)(totalram_pages() / 32);
+}
+
 static const struct dma_heap_buffer_ops system_heap_buffer_ops = {
 	.release = system_heap_release,
 };
@@ -198,8 +221,7 @@ static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 	int nents;
 	int ret;
 
-	/* More than all of memory can never succeed: say so at once. */
-	if (len >> PAGE_SHIFT > totalram_pages())
+	if (!system_heap_may_take(sys, len))
 		return ERR_PTR(-ENOMEM);
 
 	buffer = kzalloc(sizeof(*buffer), GFP_KERNEL);
