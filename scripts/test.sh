@@ -9,7 +9,7 @@
 # log, and the other stages still run.
 #
 #   test.sh [STAGE...]    stages: bindings dts host kunit vm vm_defaults
-#                         (default: all)
+#                         dt_invalid vm_debug (default: all)
 set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"
@@ -46,16 +46,17 @@ stage_dts() { "$TOP/scripts/dt-check.sh" dts; }
 stage_host() { "$TOP/tools/dma-heap/tests/host-test.sh"; }
 stage_kunit() { "$TOP/scripts/kunit.sh"; }
 
-# vm_suites NAME DTS EXPECTED: boot the VM on DTS and run every in-VM
-# suite: mainline's kselftest (TAP) and the project's own tests (PASS/FAIL
-# lines), read back from the console log. EXPECTED lists the heaps that
-# must exist, separated by ':'.
+# vm_suites NAME DTS EXPECTED [KERNEL]: boot the VM on DTS and run every
+# in-VM suite: mainline's kselftest (TAP) and the project's own tests
+# (PASS/FAIL lines), read back from the console log. EXPECTED lists the
+# heaps that must exist, separated by ':'. KERNEL: vm (default) or debug.
 vm_suites() {
-	local logf=$LOGDIR/vm-$1.log
+	local logf=$LOGDIR/vm-$1.log kernel=${4:-vm}
 
-	"$TOP/scripts/kernel.sh" vm >&2 || return 1
+	"$TOP/scripts/kernel.sh" "$kernel" >&2 || return 1
 	"$TOP/scripts/vm.sh" user >&2 || return 1
-	DTS=$2 BOOTARGS="DTHEAPS_EXPECT=$3" \
+	KERNEL=$BUILD/out/$kernel/arch/arm64/boot/Image DTS=$2 \
+		BOOTARGS="DTHEAPS_EXPECT=$3" \
 		"$TOP/scripts/vm.sh" boot test "$logf" >&2 || return 1
 	"$TOP/scripts/vm-results.sh" "$logf"
 }
@@ -70,14 +71,57 @@ stage_vm_defaults() {
 	vm_suites defaults "$TOP/dts/vm-no-heaps.dtso" linux,cma:system
 }
 
+# The bad device trees of dts/invalid/: each rejected by the schema or
+# by the kernel with its message, while the good heaps beside it work.
+stage_dt_invalid() {
+	"$TOP/scripts/kernel.sh" vm >&2 || return 1
+	"$TOP/scripts/vm.sh" user >&2 || return 1
+	"$TOP/scripts/dt-invalid.sh"
+}
+
+# The default overlay again, on the debug kernel: KASAN, kmemleak,
+# lockdep and fault injection; any report fails the stage.
+stage_vm_debug() {
+	vm_suites debug "$TOP/dts/vm.dtso" camera:cma:system:video debug
+}
+
 STAGES=("$@")
-[ ${#STAGES[@]} -gt 0 ] || STAGES=(bindings dts host kunit vm vm_defaults)
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(bindings dts host kunit vm vm_defaults dt_invalid vm_debug)
 
 "$TOP/scripts/deps.sh" || exit 1
 for s in "${STAGES[@]}"; do
 	declare -F "stage_$s" >/dev/null || die "test" "unknown stage $s"
 	run_stage "$s" "stage_$s"
 done
+
+# The reliability figures of this run, from the logs of the stages that
+# produced them; a stage that did not run shows "-".
+summary() {
+	local vm=$LOGDIR/vm-test.log dbg=$LOGDIR/vm-debug.log f v
+
+	figure() {
+		v=$(grep -h -m1 -oE "$2" $3 2>/dev/null | head -n1)
+		printf '  %-22s %s\n' "$1" "${v:--}"
+	}
+	log ""
+	log "Summary:"
+	{
+		figure "bad device trees" "[0-9]+ files in [0-9]+s" \
+			"$LOGDIR/stage-dt_invalid.txt"
+		figure "bad DT checks" "[0-9]+ passed, [0-9]+ failed" \
+			"$LOGDIR/stage-dt_invalid.txt"
+		figure "fuzz (vm)" "calls=[0-9]+ mismatches=[0-9]+ leaked_fds=[0-9]+" "$vm"
+		figure "fuzz (debug kernel)" "calls=[0-9]+ mismatches=[0-9]+ leaked_fds=[0-9]+" "$dbg"
+		figure "faults injected" "calls=[0-9]+ injected=[0-9]+ failed_calls=[0-9]+" "$dbg"
+		f=$dbg
+		if [ -f "$f" ]; then
+			v=$(grep -cE '(BUG:|WARNING:|Oops|unreferenced object)' "$f")
+			printf '  %-22s %s\n' "sanitizer reports" "$v (KASAN, lockdep, kmemleak, WARN)"
+		fi
+		figure "memory returned" "free\+pooled [0-9]+ KiB before, [0-9]+ KiB after \([-0-9]+ KiB short\)" "$vm"
+	} >&2
+}
+[ ! -f "$LOGDIR/stage-dt_invalid.txt" ] && [ ! -f "$LOGDIR/vm-test.log" ] || summary
 
 npass=$(grep -c '^PASS: ' "$RESULTS")
 nfail=$(grep -c '^FAIL: ' "$RESULTS")

@@ -5,7 +5,7 @@
 #
 #   vm.sh user               build the userspace programs for the VM
 #   vm.sh dtb [DTS]          QEMU's own DTB with the heap overlay applied
-#   vm.sh boot MODE LOG      boot with an initramfs in MODE (demo|test|shell)
+#   vm.sh boot MODE LOG      boot with an initramfs in MODE (demo|test|bench|shell)
 #
 # Settings: DTS (overlay, default dts/vm.dtso), EXTRA (programs or scripts
 # to run in the VM after MODE), KERNEL (Image), VM_TIMEOUT (seconds).
@@ -29,11 +29,14 @@ mkdir -p "$USER_OUT" "$VM_OUT"
 DTC_FLAGS="-@ -I dts -O dtb -i $TOP/dts -W no-avoid_unnecessary_addr_size"
 
 build_user() {
-	local hdr ksrc
+	local hdr ksrc tool
 
-	make -C "$TOP/tools/dma-heap" O="$USER_OUT" \
-		CROSS_COMPILE="$CROSS_COMPILE" >"$LOGDIR/user.log" 2>&1 ||
-		die "user" "building tools/dma-heap failed" "$LOGDIR/user.log"
+	: >"$LOGDIR/user.log"
+	for tool in dma-heap dma-heap-fuzz; do
+		make -C "$TOP/tools/$tool" O="$USER_OUT" \
+			CROSS_COMPILE="$CROSS_COMPILE" >>"$LOGDIR/user.log" 2>&1 ||
+			die "user" "building tools/$tool failed" "$LOGDIR/user.log"
+	done
 
 	# Mainline's kselftest, against mainline's own uapi headers: this is
 	# the "binary built against mainline works unchanged" check.
@@ -79,7 +82,11 @@ build_initramfs() {
 	install -m 0755 "$CACHE/busybox-arm64" "$root/bin/busybox"
 	ln -s busybox "$root/bin/sh"
 	install -m 0755 "$TOP/scripts/vm/init" "$root/init"
-	install -m 0755 "$USER_OUT/dma-heap" "$USER_OUT/dmabuf-heap" "$root/bin/"
+	install -m 0755 "$USER_OUT/dma-heap" "$USER_OUT/dmabuf-heap" \
+		"$USER_OUT/dma-heap-fuzz" "$root/bin/"
+	# Built by scripts/bench.sh only.
+	[ ! -f "$USER_OUT/dma-heap-bench" ] ||
+		install -m 0755 "$USER_OUT/dma-heap-bench" "$root/bin/"
 	install -m 0644 "$TOP/tools/dma-heap/tests/run.sh" "$root/tests/dma-heap/"
 	install -m 0644 "$TOP"/tests/vm/*.sh "$root/tests/vm/"
 	for prog in ${EXTRA:-}; do
