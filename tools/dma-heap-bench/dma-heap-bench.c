@@ -49,22 +49,19 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
 
 #include <linux/dma-heap.h>
 #include <linux/types.h>
 
+#include "heap-util.h"
+
 #define PROG		"dma-heap-bench"
-#define DEV_DIR		"/dev/dma_heap"
-#define SYSFS_DIR	"/sys/class/dma_heap"
 #define DROP_CACHES	"/proc/sys/vm/drop_caches"
 
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2
-
-#define __printf(a, b)	__attribute__((format(printf, a, b)))
 
 #define SZ_1M		0x100000ULL
 #define NSEC_PER_USEC	1000ULL
@@ -200,14 +197,6 @@ static void __printf(1, 2) bench_error(const char *fmt, ...)
 
 /* ---- time ---- */
 
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static double ns_to_us(__u64 ns)
 {
 	return (double)ns / NSEC_PER_USEC;
@@ -263,96 +252,7 @@ static unsigned int nr_samples(const struct bench_size *sz)
 	return n < 5 ? 5 : n;
 }
 
-/* ---- files ---- */
-
-/* Read a small file, trailing whitespace removed. */
-static int read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n < 0)
-		return n;
-
-	while (n > 0 && isspace((unsigned char)buf[n - 1]))
-		n--;
-	buf[n] = '\0';
-	return 0;
-}
-
-static int write_file(const char *path, const char *val)
-{
-	ssize_t len = strlen(val), n;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, len);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n < 0)
-		return n;
-	return n == len ? 0 : -EIO;
-}
-
-/* Read /sys/class/dma_heap/<heap>/<attr>: -ENOENT when there is none. */
-static int heap_attr_str(const char *heap, const char *attr, char *buf,
-			 size_t len)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), SYSFS_DIR "/%s/%s", heap, attr);
-	return read_file(path, buf, len);
-}
-
-static int heap_attr(const char *heap, const char *attr, __u64 *val)
-{
-	char buf[ATTR_LEN], *end;
-	int ret;
-
-	ret = heap_attr_str(heap, attr, buf, sizeof(buf));
-	if (ret)
-		return ret;
-	if (!isdigit((unsigned char)buf[0]))
-		return -EINVAL;
-	errno = 0;
-	*val = strtoull(buf, &end, 10);
-	return errno || *end ? -EINVAL : 0;
-}
-
 /* ---- heaps and buffers ---- */
-
-static int open_heap(const char *name)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), DEV_DIR "/%s", name);
-	return open(path, O_RDONLY | O_CLOEXEC);
-}
-
-static int heap_alloc(int heap_fd, __u64 len, int *buf_fd)
-{
-	struct dma_heap_allocation_data data = {
-		.len = len,
-		.fd_flags = O_RDWR | O_CLOEXEC,
-	};
-
-	if (ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &data) < 0) {
-		*buf_fd = -1;
-		return -errno;
-	}
-	*buf_fd = data.fd;
-	return 0;
-}
 
 /* Allocate and time the ioctl: microseconds in @us. */
 static int timed_alloc(int heap_fd, __u64 len, int *buf_fd, double *us)
@@ -360,9 +260,9 @@ static int timed_alloc(int heap_fd, __u64 len, int *buf_fd, double *us)
 	__u64 t0, t1;
 	int ret;
 
-	t0 = now_ns();
-	ret = heap_alloc(heap_fd, len, buf_fd);
-	t1 = now_ns();
+	t0 = hu_now_ns();
+	ret = hu_alloc(heap_fd, len, O_RDWR | O_CLOEXEC, buf_fd);
+	t1 = hu_now_ns();
 	*us = ns_to_us(t1 - t0);
 	return ret;
 }
@@ -372,9 +272,9 @@ static double timed_close(int fd)
 {
 	__u64 t0, t1;
 
-	t0 = now_ns();
+	t0 = hu_now_ns();
 	close(fd);
-	t1 = now_ns();
+	t1 = hu_now_ns();
 	return ns_to_us(t1 - t0);
 }
 
@@ -383,7 +283,7 @@ static int alloc_free(int heap_fd, __u64 len)
 {
 	int fd, ret;
 
-	ret = heap_alloc(heap_fd, len, &fd);
+	ret = hu_alloc(heap_fd, len, O_RDWR | O_CLOEXEC, &fd);
 	if (!ret)
 		close(fd);
 	return ret;
@@ -395,26 +295,8 @@ static int alloc_free(int heap_fd, __u64 len)
  */
 static void buf_exporter(int fd, char *name, size_t len)
 {
-	static const char key[] = "exp_name:";
-	char path[64], line[256];
-	FILE *f;
-
-	snprintf(name, len, "?");
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *val = line + sizeof(key) - 1;
-
-		if (strncmp(line, key, sizeof(key) - 1))
-			continue;
-		val += strspn(val, " \t");
-		val[strcspn(val, "\n")] = '\0';
-		snprintf(name, len, "%s", val);
-		break;
-	}
-	fclose(f);
+	if (hu_fdinfo_field(fd, "exp_name", name, len))
+		snprintf(name, len, "?");
 }
 
 /* ---- pool state ---- */
@@ -428,10 +310,11 @@ static void buf_exporter(int fd, char *name, size_t len)
  */
 static int wait_idle(const char *heap)
 {
-	__u64 zeroing, start = now_ns();
+	__u64 zeroing, start = hu_now_ns();
 
-	while (!heap_attr(heap, "zeroing_bytes", &zeroing) && zeroing) {
-		if (now_ns() - start > IDLE_TIMEOUT_NS)
+	while (!hu_read_attr_u64(HU_SYSFS_DIR, heap, "zeroing_bytes",
+				  &zeroing) && zeroing) {
+		if (hu_now_ns() - start > IDLE_TIMEOUT_NS)
 			return -ETIMEDOUT;
 		usleep(IDLE_POLL_US);
 	}
@@ -450,10 +333,11 @@ static int drain_pool(const char *heap, __u64 *left)
 
 	*left = 0;
 	for (i = 0; i < DRAIN_TRIES; i++) {
-		ret = write_file(DROP_CACHES, "3");
+		ret = hu_write_file(DROP_CACHES, "3");
 		if (ret)
 			return ret;
-		if (heap_attr(heap, "pool_bytes", left) || !*left)
+		if (hu_read_attr_u64(HU_SYSFS_DIR, heap, "pool_bytes", left) ||
+		    !*left)
 			return 0;
 		/* Blocks in the zeroing worker go once it lets go of them. */
 		usleep(SETTLE_US);
@@ -470,8 +354,10 @@ struct pool_counts {
 
 static void pool_counts(const char *heap, struct pool_counts *pc)
 {
-	pc->valid = !heap_attr(heap, "pool_hits", &pc->hits) &&
-		    !heap_attr(heap, "pool_misses", &pc->misses);
+	pc->valid = !hu_read_attr_u64(HU_SYSFS_DIR, heap, "pool_hits",
+				      &pc->hits) &&
+		    !hu_read_attr_u64(HU_SYSFS_DIR, heap, "pool_misses",
+				      &pc->misses);
 }
 
 static void report_pool(const char *what, const struct bench_size *sz,
@@ -516,12 +402,12 @@ static void bench_memset(const struct bench_size *sz)
 	/* Small sizes are repeated so that one sample outlasts the clock. */
 	reps = sz->bytes >= MEMSET_BYTES ? 1 : MEMSET_BYTES / sz->bytes;
 	for (i = 0; i < MEMSET_SAMPLES; i++) {
-		t0 = now_ns();
+		t0 = hu_now_ns();
 		for (r = 0; r < reps; r++) {
 			memset(buf, 0, sz->bytes);
 			escape(buf);
 		}
-		t1 = now_ns();
+		t1 = hu_now_ns();
 		us[i] = ns_to_us(t1 - t0) / reps;
 	}
 	munmap(buf, sz->bytes);
@@ -606,7 +492,8 @@ static void bench_warm(int heap_fd, const struct bench_size *sz)
 			    strerror(-ret));
 		goto out;
 	}
-	if (!wait_idle(opt.heap) && !heap_attr(opt.heap, "pool_bytes", &pooled) &&
+	if (!wait_idle(opt.heap) &&
+	    !hu_read_attr_u64(HU_SYSFS_DIR, opt.heap, "pool_bytes", &pooled) &&
 	    pooled < sz->bytes)
 		printf("# alloc_warm %s %s: the pool holds only %llu bytes\n",
 		       opt.heap, sz->name, pooled);
@@ -644,7 +531,7 @@ out:
 static long long alloc_loop(int heap_fd, __u64 len, __u64 ns,
 			    __u64 *slowest)
 {
-	__u64 start = now_ns(), t0 = start, t1;
+	__u64 start = hu_now_ns(), t0 = start, t1;
 	long long bytes = 0;
 	int ret;
 
@@ -654,7 +541,7 @@ static long long alloc_loop(int heap_fd, __u64 len, __u64 ns,
 		if (ret)
 			return ret;
 		bytes += len;
-		t1 = now_ns();
+		t1 = hu_now_ns();
 		if (t1 - t0 > *slowest)
 			*slowest = t1 - t0;
 		t0 = t1;
@@ -676,10 +563,10 @@ static void bench_throughput(int heap_fd, const struct bench_size *sz)
 	bytes = alloc_loop(heap_fd, sz->bytes, TP_WARMUP_NS / opt.div,
 			   &slowest);
 	if (bytes >= 0) {
-		t0 = now_ns();
+		t0 = hu_now_ns();
 		bytes = alloc_loop(heap_fd, sz->bytes, TP_RUN_NS / opt.div,
 				   &slowest);
-		elapsed = now_ns() - t0;
+		elapsed = hu_now_ns() - t0;
 	}
 	if (bytes < 0) {
 		bench_error("throughput.%s.%s: ALLOC: %s", opt.heap, sz->name,
@@ -706,7 +593,7 @@ static int fill_heap(int heap_fd, const char *heap, int *held, int max)
 	int n, fd, ret;
 
 	for (n = 0; n < max; n++) {
-		ret = heap_alloc(heap_fd, FB_SIZE, &fd);
+		ret = hu_alloc(heap_fd, FB_SIZE, O_RDWR | O_CLOEXEC, &fd);
 		if (ret) {
 			bench_error("fallback.%s: filling: ALLOC: %s", heap,
 				    strerror(-ret));
@@ -804,8 +691,8 @@ static void bench_fallback(const char *heap, const char *fb, __u64 size)
 	int heap_fd = -1, fb_fd = -1, *held = NULL, nheld = -1, max;
 	double *via = NULL, *direct = NULL;
 
-	heap_fd = open_heap(heap);
-	fb_fd = open_heap(fb);
+	heap_fd = hu_open_heap(HU_DEV_DIR, heap);
+	fb_fd = hu_open_heap(HU_DEV_DIR, fb);
 	if (heap_fd < 0 || fb_fd < 0) {
 		bench_error("fallback.%s: cannot open %s or %s: %s", heap, heap,
 			    fb, strerror(errno));
@@ -859,9 +746,9 @@ static void bench_fallbacks(void)
 	__u64 size;
 	DIR *dir;
 
-	dir = opendir(SYSFS_DIR);
+	dir = opendir(HU_SYSFS_DIR);
 	if (!dir) {
-		bench_error("fallback: cannot open " SYSFS_DIR ": %s",
+		bench_error("fallback: cannot open " HU_SYSFS_DIR ": %s",
 			    strerror(errno));
 		return;
 	}
@@ -874,8 +761,10 @@ static void bench_fallbacks(void)
 
 	for (i = 0; i < n; i++) {
 		if (!names[i] ||
-		    heap_attr_str(names[i], "fallback", fb, sizeof(fb)) || !*fb ||
-		    heap_attr(names[i], "size_bytes", &size) || !size)
+		    hu_read_attr(HU_SYSFS_DIR, names[i], "fallback", fb,
+				 sizeof(fb)) || !*fb ||
+		    hu_read_attr_u64(HU_SYSFS_DIR, names[i], "size_bytes",
+				     &size) || !size)
 			continue;
 		bench_fallback(names[i], fb, size);
 		tested++;
@@ -902,7 +791,7 @@ static void describe_heaps(void)
 	unsigned int i;
 	DIR *dir;
 
-	dir = opendir(DEV_DIR);
+	dir = opendir(HU_DEV_DIR);
 	if (!dir)
 		return;
 	while ((de = readdir(dir))) {
@@ -910,8 +799,8 @@ static void describe_heaps(void)
 			continue;
 		printf("# heap %s:", de->d_name);
 		for (i = 0; i < sizeof(heap_attrs) / sizeof(heap_attrs[0]); i++)
-			if (!heap_attr_str(de->d_name, heap_attrs[i], val,
-					   sizeof(val)))
+			if (!hu_read_attr(HU_SYSFS_DIR, de->d_name,
+					  heap_attrs[i], val, sizeof(val)))
 				printf(" %s=%s", heap_attrs[i], val);
 		putchar('\n');
 	}
@@ -982,10 +871,10 @@ static void bench_heap(void)
 	unsigned int i;
 	int heap_fd;
 
-	heap_fd = open_heap(opt.heap);
+	heap_fd = hu_open_heap(HU_DEV_DIR, opt.heap);
 	if (heap_fd < 0) {
-		bench_error("heap %s: cannot open " DEV_DIR "/%s: %s", opt.heap,
-			    opt.heap, strerror(errno));
+		bench_error("heap %s: cannot open " HU_DEV_DIR "/%s: %s",
+			    opt.heap, opt.heap, strerror(errno));
 		return;
 	}
 	/* The boot-time prefill of the pool runs in the background. */
@@ -1003,7 +892,7 @@ static void bench_heap(void)
 
 int main(int argc, char **argv)
 {
-	__u64 start = now_ns();
+	__u64 start = hu_now_ns();
 	struct utsname uts;
 	unsigned int i;
 	int ret;
@@ -1027,7 +916,7 @@ int main(int argc, char **argv)
 	if (opt.phases & PHASE_FALLBACK)
 		bench_fallbacks();
 
-	printf("# done in %.1fs, %u errors\n", (now_ns() - start) / 1e9,
+	printf("# done in %.1fs, %u errors\n", (hu_now_ns() - start) / 1e9,
 	       nr_errors);
 	return nr_errors ? EXIT_FAIL : 0;
 }

@@ -84,14 +84,13 @@
 #include <linux/dma-heap.h>
 #include <linux/types.h>
 
+#include "heap-util.h"
+
 #define PROG		"dma-heap-fuzz"
-#define DEV_DIR		"/dev/dma_heap"
-#define SYSFS_DIR	"/sys/class/dma_heap"
 
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2
 
-#define __printf(a, b)	__attribute__((format(printf, a, b)))
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b)	((a) < (b) ? (a) : (b))
 #define BIT(n)		(1ULL << (n))
@@ -239,87 +238,6 @@ static bool rng_permille(__u64 *state, unsigned int n)
 	return rng_below(state, 1000) < n;
 }
 
-/**
- * read_file() - read a small text file, such as a sysfs attribute
- * @path: file to read
- * @buf: out: contents, NUL-terminated, trailing whitespace removed
- * @len: size of @buf; longer contents are truncated
- *
- * Return: 0 or a negative errno.
- */
-static int read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0) {
-		n = -errno;
-		close(fd);
-		return n;
-	}
-	close(fd);
-
-	while (n > 0 && isspace((unsigned char)buf[n - 1]))
-		n--;
-	buf[n] = '\0';
-	return 0;
-}
-
-static int write_file(const char *path, const char *text)
-{
-	ssize_t n, len = strlen(text);
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, len);
-	if (n != len) {
-		n = n < 0 ? -errno : -EIO;
-		close(fd);
-		return n;
-	}
-	close(fd);
-	return 0;
-}
-
-static int parse_u64(const char *str, __u64 *val)
-{
-	char *end;
-
-	if (!isdigit((unsigned char)*str))
-		return -EINVAL;
-	errno = 0;
-	*val = strtoull(str, &end, 0);
-	if (errno || *end)
-		return -EINVAL;
-	return 0;
-}
-
-static int read_attr(const char *heap, const char *attr, char *buf,
-		     size_t len)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), SYSFS_DIR "/%s/%s", heap, attr);
-	return read_file(path, buf, len);
-}
-
-static int read_attr_u64(const char *heap, const char *attr, __u64 *val)
-{
-	char buf[ATTR_LEN];
-	int ret;
-
-	ret = read_attr(heap, attr, buf, sizeof(buf));
-	if (ret)
-		return ret;
-	return parse_u64(buf, val);
-}
-
 /* A field of /proc/meminfo in bytes, or -1. */
 static long long meminfo(const char *key)
 {
@@ -386,9 +304,9 @@ static int load_heaps(const char *select)
 	DIR *dir;
 	int i;
 
-	dir = opendir(SYSFS_DIR);
+	dir = opendir(HU_SYSFS_DIR);
 	if (!dir) {
-		fprintf(stderr, PROG ": cannot open " SYSFS_DIR ": %s\n",
+		fprintf(stderr, PROG ": cannot open " HU_SYSFS_DIR ": %s\n",
 			strerror(errno));
 		return -1;
 	}
@@ -399,21 +317,22 @@ static int load_heaps(const char *select)
 			continue;
 		memset(h, 0, sizeof(*h));
 		snprintf(h->name, sizeof(h->name), "%s", de->d_name);
-		read_attr_u64(h->name, "size_bytes", &h->size);
+		hu_read_attr_u64(HU_SYSFS_DIR, h->name, "size_bytes", &h->size);
 		nheaps++;
 	}
 	closedir(dir);
 	qsort(heaps, nheaps, sizeof(heaps[0]), cmp_heap);
 
 	for (i = 0; i < nheaps; i++) {
-		if (read_attr(heaps[i].name, "fallback", fb[i], NAME_LEN))
+		if (hu_read_attr(HU_SYSFS_DIR, heaps[i].name, "fallback", fb[i],
+				 NAME_LEN))
 			fb[i][0] = '\0';
 	}
 	for (i = 0; i < nheaps; i++) {
 		struct heap *h = &heaps[i];
 
 		h->fallback = fb[i][0] ? heap_index(fb[i]) : -1;
-		snprintf(path, sizeof(path), DEV_DIR "/%s", h->name);
+		snprintf(path, sizeof(path), HU_DEV_DIR "/%s", h->name);
 		if (access(path, F_OK))
 			continue;
 		h->selected = !strcmp(select, "all") ||
@@ -422,7 +341,7 @@ static int load_heaps(const char *select)
 	for (i = 0; i < nheaps; i++)
 		if (heaps[i].selected)
 			return 0;
-	fprintf(stderr, PROG ": no heap %s in " DEV_DIR "\n",
+	fprintf(stderr, PROG ": no heap %s in " HU_DEV_DIR "\n",
 		strcmp(select, "all") ? select : "at all");
 	return -1;
 }
@@ -432,16 +351,18 @@ static void snapshot_heaps(void)
 	int i;
 
 	for (i = 0; i < nheaps; i++) {
-		read_attr_u64(heaps[i].name, "used_bytes", &heaps[i].used0);
-		read_attr_u64(heaps[i].name, "buffers", &heaps[i].buffers0);
+		hu_read_attr_u64(HU_SYSFS_DIR, heaps[i].name, "used_bytes",
+				 &heaps[i].used0);
+		hu_read_attr_u64(HU_SYSFS_DIR, heaps[i].name, "buffers",
+				 &heaps[i].buffers0);
 	}
 }
 
 static bool heap_settled(const struct heap *h, __u64 *used, __u64 *buffers)
 {
 	*used = *buffers = ~0ULL;
-	read_attr_u64(h->name, "used_bytes", used);
-	read_attr_u64(h->name, "buffers", buffers);
+	hu_read_attr_u64(HU_SYSFS_DIR, h->name, "used_bytes", used);
+	hu_read_attr_u64(HU_SYSFS_DIR, h->name, "buffers", buffers);
 	return *used == h->used0 && *buffers == h->buffers0;
 }
 
@@ -477,7 +398,8 @@ static long long free_memory(void)
 	int i;
 
 	for (i = 0; i < nheaps; i++)
-		if (!read_attr_u64(heaps[i].name, "pool_bytes", &pooled))
+		if (!hu_read_attr_u64(HU_SYSFS_DIR, heaps[i].name, "pool_bytes",
+				      &pooled))
 			memfree += pooled;
 	return memfree;
 }
@@ -486,7 +408,7 @@ static void drop_caches(void)
 {
 	sync();
 	/* Also runs every shrinker, the heap pools' included. */
-	write_file("/proc/sys/vm/drop_caches", "3");
+	hu_write_file("/proc/sys/vm/drop_caches", "3");
 }
 
 /*
@@ -612,73 +534,13 @@ static bool probe_readable(void *addr)
 	return !guarded(op_touch, &op);
 }
 
-/* DMA_BUF_IOCTL_SYNC, restarted if a signal interrupts it. */
-static int buf_sync(int fd, __u64 flags)
-{
-	struct dma_buf_sync sync = { .flags = flags };
-	int ret;
-
-	do {
-		ret = ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
-	} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
-	return ret < 0 ? -errno : 0;
-}
-
-/*
- * Look up one key of /proc/self/fdinfo/@fd: a dma-buf shows its size and
- * the name of the heap that exported it.
- */
-static int fdinfo_field(int fd, const char *key, char *val, size_t len)
-{
-	char path[64], info[1024], *p;
-	size_t klen = strlen(key);
-	int ret;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	ret = read_file(path, info, sizeof(info));
-	if (ret)
-		return ret;
-	for (p = info; p; p = strchr(p, '\n')) {
-		if (*p == '\n')
-			p++;
-		if (strncmp(p, key, klen) || p[klen] != ':')
-			continue;
-		p += klen + 1;
-		p += strspn(p, " \t");
-		snprintf(val, len, "%.*s", (int)strcspn(p, "\n"), p);
-		return 0;
-	}
-	return -ENOENT;
-}
-
 static int buf_server(int fd)
 {
 	char name[NAME_LEN];
 
-	if (fdinfo_field(fd, "exp_name", name, sizeof(name)))
+	if (hu_fdinfo_field(fd, "exp_name", name, sizeof(name)))
 		return -1;
 	return heap_index(name);
-}
-
-static int buf_alloc(int heap_fd, __u64 len, __u32 fd_flags, int *fd)
-{
-	struct dma_heap_allocation_data data = {
-		.len = len,
-		.fd_flags = fd_flags,
-	};
-
-	if (ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &data))
-		return -errno;
-	*fd = data.fd;
-	return 0;
-}
-
-static int open_heap(const struct heap *h)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), DEV_DIR "/%s", h->name);
-	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
 static __u64 page_align(__u64 len)
@@ -1316,7 +1178,7 @@ static void check_zero_range(struct fuzz *fz, const struct call *c, int fd,
 		return;
 	}
 
-	buf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	hu_buf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 	op = (struct mem_op){ .p = p, .len = len };
 	sig = guarded(op_zero, &op);
 	if (sig)
@@ -1328,7 +1190,7 @@ static void check_zero_range(struct fuzz *fz, const struct call *c, int fd,
 			 pgoff * page_size + op.bad, op.p[op.bad]);
 	else if (prot & PROT_WRITE)
 		guarded(op_dirty, &op);
-	buf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	hu_buf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
 	win_reset(fz);
 }
 
@@ -1377,7 +1239,7 @@ static bool check_new_buf(struct fuzz *fz, const struct call *c,
 		mismatch(fz, c, MM_FD, "returned fd %d is not open", fd);
 		return false;
 	}
-	if (fdinfo_field(fd, "exp_name", exp_name, sizeof(exp_name))) {
+	if (hu_fdinfo_field(fd, "exp_name", exp_name, sizeof(exp_name))) {
 		mismatch(fz, c, MM_FD, "returned fd %d is not a dma-buf", fd);
 		return false;
 	}
@@ -1399,7 +1261,7 @@ static bool check_new_buf(struct fuzz *fz, const struct call *c,
 	if ((__u64)st.st_size != e->alen)
 		mismatch(fz, c, MM_SIZE, "dma-buf is %lld bytes, expected %llu",
 			 (long long)st.st_size, e->alen);
-	else if (fdinfo_field(fd, "size", info_size, sizeof(info_size)) ||
+	else if (hu_fdinfo_field(fd, "size", info_size, sizeof(info_size)) ||
 		 strtoull(info_size, NULL, 10) != e->alen)
 		mismatch(fz, c, MM_SIZE, "fdinfo size '%s', expected %llu",
 			 info_size, e->alen);
@@ -1468,7 +1330,7 @@ static void closer_cycle(struct fuzz *fz)
 		spin(rng_below(&fz->closer_rng, 20000));
 	else
 		usleep(rng_below(&fz->closer_rng, 300));
-	fd = open_heap(&heaps[s->heap]);
+	fd = hu_open_heap(HU_DEV_DIR, heaps[s->heap].name);
 
 	pthread_mutex_lock(&fz->lock);
 	s->fd = fd;
@@ -1519,7 +1381,7 @@ static int open_slots(struct fuzz *fz)
 			struct slot *s = &fz->slot[fz->nslots++];
 
 			s->heap = h;
-			s->fd = open_heap(&heaps[h]);
+			s->fd = hu_open_heap(HU_DEV_DIR, heaps[h].name);
 			if (s->fd < 0) {
 				fprintf(stderr, PROG ": cannot open heap %s: %s\n",
 					heaps[h].name, strerror(errno));
@@ -1870,14 +1732,14 @@ static bool mm_exact(struct mctx *m, struct check *ck)
 		return flunk(ck, "mmap of %zu bytes: %s", m->size,
 			     strerror(errno));
 
-	buf_sync(m->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	hu_buf_sync(m->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 	ok = mem_run(ck, op_zero, p, m->size, 0, 0, "zero-filled") &&
 	     fill_pat(ck, p, m->size, 0, m->seed);
-	buf_sync(m->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	hu_buf_sync(m->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
 	if (ok) {
-		buf_sync(m->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+		hu_buf_sync(m->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
 		ok = check_pat(ck, p, m->size, 0, m->seed, "read back");
-		buf_sync(m->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+		hu_buf_sync(m->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 	}
 	munmap(p, m->size);
 	return ok;
@@ -2070,12 +1932,12 @@ static int fork_child(struct mctx *m, unsigned char *p)
 {
 	struct check ck;
 
-	buf_sync(m->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	hu_buf_sync(m->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 	if (!check_pat(&ck, p, m->size, 0, m->seed, "child"))
 		return 2;
 	if (!fill_pat(&ck, p + page_size, page_size, page_size, m->seed + 1))
 		return 3;
-	buf_sync(m->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	hu_buf_sync(m->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
 	return 0;
 }
 
@@ -2111,12 +1973,12 @@ static bool mm_fork(struct mctx *m, struct check *ck)
 			   WTERMSIG(status));
 		goto out;
 	}
-	buf_sync(m->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	hu_buf_sync(m->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 	ok = check_pat(ck, p + page_size, page_size, page_size, m->seed + 1,
 		       "child's write seen by the parent");
 	/* Put the parent's pattern back for the checks after this one. */
 	fill_pat(ck, p + page_size, page_size, page_size, m->seed);
-	buf_sync(m->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	hu_buf_sync(m->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
 out:
 	munmap(p, m->size);
 	return ok;
@@ -2125,8 +1987,8 @@ out:
 static void heap_usage(int heap, __u64 *used, __u64 *buffers)
 {
 	*used = *buffers = ~0ULL;
-	read_attr_u64(heaps[heap].name, "used_bytes", used);
-	read_attr_u64(heaps[heap].name, "buffers", buffers);
+	hu_read_attr_u64(HU_SYSFS_DIR, heaps[heap].name, "used_bytes", used);
+	hu_read_attr_u64(HU_SYSFS_DIR, heaps[heap].name, "buffers", buffers);
 }
 
 /* Wait up to 2 s for a heap's figures to reach @used and @buffers. */
@@ -2156,7 +2018,7 @@ static bool mm_after_close(struct mctx *m, struct check *ck)
 	size_t size;
 	bool ok;
 
-	ret = buf_alloc(m->heap_fd, MMAP_PAGES * page_size,
+	ret = hu_alloc(m->heap_fd, MMAP_PAGES * page_size,
 			O_RDWR | O_CLOEXEC, &fd);
 	if (ret)
 		return flunk(ck, "alloc: %s", strerror(-ret));
@@ -2207,7 +2069,7 @@ static bool reuse_once(struct mctx *m, struct check *ck, size_t len,
 	size_t size;
 	bool ok = true;
 
-	ret = buf_alloc(m->heap_fd, len, O_RDWR | O_CLOEXEC, &fd);
+	ret = hu_alloc(m->heap_fd, len, O_RDWR | O_CLOEXEC, &fd);
 	if (ret)
 		return flunk(ck, "round %d: alloc of %zu bytes: %s", round,
 			     len, strerror(-ret));
@@ -2219,7 +2081,7 @@ static bool reuse_once(struct mctx *m, struct check *ck, size_t len,
 		return ok;
 	}
 
-	buf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	hu_buf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 	op = (struct mem_op){ .p = p, .len = size };
 	sig = guarded(op_zero, &op);
 	if (sig)
@@ -2229,7 +2091,7 @@ static bool reuse_once(struct mctx *m, struct check *ck, size_t len,
 			   round, len, op.bad, p[op.bad]);
 	else
 		guarded(op_dirty, &op);
-	buf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	hu_buf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
 	munmap(p, size);
 	close(fd);
 	return ok;
@@ -2256,7 +2118,7 @@ static bool mm_rdonly(struct mctx *m, struct check *ck)
 	int fd = -1, ret;
 	bool ok = true;
 
-	ret = buf_alloc(m->heap_fd, MMAP_PAGES * page_size,
+	ret = hu_alloc(m->heap_fd, MMAP_PAGES * page_size,
 			O_RDONLY | O_CLOEXEC, &fd);
 	if (ret)
 		return flunk(ck, "alloc: %s", strerror(-ret));
@@ -2320,12 +2182,12 @@ static void mmap_heap(int heap)
 
 	snapshot_heaps();
 	snprintf(ck.name, sizeof(ck.name), "mmap-%s-alloc", heaps[heap].name);
-	m.heap_fd = open_heap(&heaps[heap]);
+	m.heap_fd = hu_open_heap(HU_DEV_DIR, heaps[heap].name);
 	if (m.heap_fd < 0) {
 		fail(ck.name, "open: %s", strerror(errno));
 		return;
 	}
-	ret = buf_alloc(m.heap_fd, MMAP_PAGES * page_size, O_RDWR | O_CLOEXEC,
+	ret = hu_alloc(m.heap_fd, MMAP_PAGES * page_size, O_RDWR | O_CLOEXEC,
 			&m.fd);
 	if (ret) {
 		fail(ck.name, "%zu bytes: %s", MMAP_PAGES * page_size,
@@ -2483,7 +2345,7 @@ static int fi_times(int fi, long *times)
 	int ret;
 
 	fi_path(path, sizeof(path), fi, "times");
-	ret = read_file(path, buf, sizeof(buf));
+	ret = hu_read_file(path, buf, sizeof(buf));
 	if (ret)
 		return ret;
 	errno = 0;
@@ -2501,7 +2363,7 @@ static void fi_restore(struct faults *f)
 		const struct fi_setting *s = &fi_settings[--f->nset];
 
 		fi_path(path, sizeof(path), s->fi, s->attr);
-		ret = write_file(path, f->saved[f->nset]);
+		ret = hu_write_file(path, f->saved[f->nset]);
 		if (ret)
 			printf("# faults: cannot put %s back to '%s': %s\n",
 			       path, f->saved[f->nset], strerror(-ret));
@@ -2520,13 +2382,13 @@ static int fi_setup(struct faults *f, char *why, size_t len)
 		const struct fi_setting *s = &fi_settings[i];
 
 		fi_path(path, sizeof(path), s->fi, s->attr);
-		ret = read_file(path, f->saved[i], sizeof(f->saved[i]));
+		ret = hu_read_file(path, f->saved[i], sizeof(f->saved[i]));
 		if (ret) {
 			snprintf(why, len, "read %s: %s", path, strerror(-ret));
 			return ret;
 		}
 		value = s->value ?: percent;
-		ret = write_file(path, value);
+		ret = hu_write_file(path, value);
 		if (ret) {
 			snprintf(why, len, "write '%s' to %s: %s", value, path,
 				 strerror(-ret));
@@ -2608,7 +2470,7 @@ static bool faults_check_buf(int fd, __u64 len, char *why, size_t n)
 		return false;
 	}
 
-	buf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	hu_buf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 	op = (struct mem_op){ .p = p, .len = size };
 	sig = guarded(op_zero, &op);
 	if (sig)
@@ -2619,7 +2481,7 @@ static bool faults_check_buf(int fd, __u64 len, char *why, size_t n)
 			 p[op.bad]);
 	else
 		ok = !guarded(op_dirty, &op);
-	buf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	hu_buf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
 	munmap(p, size);
 	return ok;
 }
@@ -2638,7 +2500,7 @@ static int faults_call(struct faults *f, unsigned long n)
 	ret = fault_switch(f, true);
 	if (ret)
 		return ret;
-	ret = buf_alloc(f->heap_fd[heap], len, O_RDWR | O_CLOEXEC, &fd);
+	ret = hu_alloc(f->heap_fd[heap], len, O_RDWR | O_CLOEXEC, &fd);
 	off = fault_switch(f, false);
 	if (off)
 		return off;
@@ -2702,7 +2564,7 @@ static void faults_next_alloc(const struct faults *f)
 		h = f->sel[i];
 		snprintf(name, sizeof(name), "faults-next-alloc-%s",
 			 heaps[h].name);
-		ret = buf_alloc(f->heap_fd[h], MiB, O_RDWR | O_CLOEXEC, &fd);
+		ret = hu_alloc(f->heap_fd[h], MiB, O_RDWR | O_CLOEXEC, &fd);
 		if (ret) {
 			fail(name, "1 MiB: %s", strerror(-ret));
 			continue;
@@ -2738,7 +2600,7 @@ static int faults_open(struct faults *f)
 	for (i = 0; i < nheaps; i++) {
 		if (!heaps[i].selected)
 			continue;
-		f->heap_fd[i] = open_heap(&heaps[i]);
+		f->heap_fd[i] = hu_open_heap(HU_DEV_DIR, heaps[i].name);
 		if (f->heap_fd[i] < 0) {
 			fail("faults-setup", "open heap %s: %s",
 			     heaps[i].name, strerror(errno));
@@ -2872,7 +2734,7 @@ static void usage(FILE *f)
 		"                     [--heap NAME|all]\n"
 		"\n"
 		"  fuzz    random and edge-case DMA_HEAP_IOCTL_ALLOC calls\n"
-		"          (default 100000) over the heaps in " DEV_DIR ", with\n"
+		"          (default 100000) over the heaps in " HU_DEV_DIR ", with\n"
 		"          another thread closing descriptors under them; every\n"
 		"          answer is checked against the ABI contract, and\n"
 		"          nothing may leak\n"
@@ -2941,20 +2803,20 @@ static int parse_option(int argc, char **argv, int *i, enum command cmd,
 	}
 	val = calls ? opt_value(argc, argv, i, "--calls") : NULL;
 	if (val) {
-		if (parse_u64(val, &n) || !n || n > ULONG_MAX)
+		if (hu_parse_u64(val, 0, &n) || !n || n > ULONG_MAX)
 			return usage_error("bad --calls '%s'", val);
 		o->calls = n;
 		return 0;
 	}
 	val = calls ? opt_value(argc, argv, i, "--seed") : NULL;
 	if (val) {
-		if (parse_u64(val, &o->seed))
+		if (hu_parse_u64(val, 0, &o->seed))
 			return usage_error("bad --seed '%s'", val);
 		return 0;
 	}
 	val = cmd == CMD_FAULTS ? opt_value(argc, argv, i, "--percent") : NULL;
 	if (val) {
-		if (parse_u64(val, &n) || !n || n > 100)
+		if (hu_parse_u64(val, 0, &n) || !n || n > 100)
 			return usage_error("bad --percent '%s'", val);
 		o->percent = n;
 		return 0;

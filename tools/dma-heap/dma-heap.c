@@ -27,7 +27,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -36,14 +35,12 @@
 #include <linux/dma-heap.h>
 #include <linux/types.h>
 
+#include "heap-util.h"
+
 #define PROG		"dma-heap"
-#define DEV_DIR		"/dev/dma_heap"
-#define SYSFS_DIR	"/sys/class/dma_heap"
 
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2
-
-#define __printf(a, b)	__attribute__((format(printf, a, b)))
 
 #define MAX_COUNT	100000
 /* Sizes are handed to mmap() and lseek(), so they must fit in an off_t. */
@@ -53,8 +50,8 @@
 #define ATTR_LEN	64
 
 /* Overridable so the tool can be tested against fake directories. */
-static const char *dev_dir = DEV_DIR;
-static const char *sysfs_dir = SYSFS_DIR;
+static const char *dev_dir = HU_DEV_DIR;
+static const char *sysfs_dir = HU_SYSFS_DIR;
 
 static void usage(FILE *f)
 {
@@ -64,7 +61,7 @@ static void usage(FILE *f)
 		"       " PROG " --help\n"
 		"\n"
 		"Commands:\n"
-		"  list   show the heaps in " DEV_DIR ": type, size of\n"
+		"  list   show the heaps in " HU_DEV_DIR ": type, size of\n"
 		"         the fixed region, bytes and buffers in use, and\n"
 		"         the fallback heap\n"
 		"  alloc  allocate N buffers of SIZE from heap NAME, all\n"
@@ -82,7 +79,7 @@ static void usage(FILE *f)
 		"command line.\n"
 		"\n"
 		"DMA_HEAP_DEV and DMA_HEAP_SYSFS in the environment replace\n"
-		DEV_DIR " and " SYSFS_DIR " (for testing).\n",
+		HU_DEV_DIR " and " HU_SYSFS_DIR " (for testing).\n",
 		MAX_COUNT);
 }
 
@@ -226,63 +223,6 @@ static int parse_count(const char *str, unsigned int *count)
 	return 0;
 }
 
-/**
- * read_file() - read a small text file, such as a sysfs attribute
- * @path: file to read
- * @buf: out: contents, NUL-terminated, trailing whitespace removed
- * @len: size of @buf; longer contents are truncated
- *
- * Return: 0 or a negative errno (-ENOENT when the file is absent).
- */
-static int read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0) {
-		n = -errno;
-		close(fd);
-		return n;
-	}
-	close(fd);
-
-	while (n > 0 && isspace((unsigned char)buf[n - 1]))
-		n--;
-	buf[n] = '\0';
-	return 0;
-}
-
-/* Read /sys/class/dma_heap/<heap>/<attr>; see read_file(). */
-static int read_attr(const char *heap, const char *attr, char *buf,
-		     size_t len)
-{
-	char path[PATH_MAX];
-	int n;
-
-	n = snprintf(path, sizeof(path), "%s/%s/%s", sysfs_dir, heap, attr);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	return read_file(path, buf, len);
-}
-
-/* Parse a whole string as an unsigned decimal number. */
-static int parse_u64(const char *str, __u64 *val)
-{
-	char *end;
-
-	if (!isdigit((unsigned char)*str))
-		return -EINVAL;
-	errno = 0;
-	*val = strtoull(str, &end, 10);
-	if (errno || *end)
-		return -EINVAL;
-	return 0;
-}
-
 /*
  * Table cells for the list command.  A missing attribute (a heap from a
  * kernel that does not export it) is shown as "-", an unreadable or
@@ -290,7 +230,7 @@ static int parse_u64(const char *str, __u64 *val)
  */
 static void cell_string(const char *heap, const char *attr, char *cell)
 {
-	int ret = read_attr(heap, attr, cell, ATTR_LEN);
+	int ret = hu_read_attr(sysfs_dir, heap, attr, cell, ATTR_LEN);
 
 	if (ret == -ENOENT || (!ret && !*cell))
 		snprintf(cell, ATTR_LEN, "-");
@@ -305,10 +245,10 @@ static void cell_number(const char *heap, const char *attr, bool bytes,
 	__u64 val;
 	int ret;
 
-	ret = read_attr(heap, attr, raw, sizeof(raw));
+	ret = hu_read_attr(sysfs_dir, heap, attr, raw, sizeof(raw));
 	if (ret == -ENOENT)
 		snprintf(cell, ATTR_LEN, "-");
-	else if (ret || parse_u64(raw, &val))
+	else if (ret || hu_parse_u64(raw, 10, &val))
 		snprintf(cell, ATTR_LEN, "?");
 	else if (!val && zero_is_none)
 		snprintf(cell, ATTR_LEN, "-");
@@ -491,14 +431,6 @@ struct buffer {
 	__u64 alloc_us;		/* time DMA_HEAP_IOCTL_ALLOC took */
 };
 
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /*
  * Holding N buffers at once needs N descriptors, far more than the usual
  * soft limit of 1024.  Raise the limit as far as we are allowed; if that
@@ -533,22 +465,16 @@ static void raise_fd_limit(unsigned int count)
  */
 static int alloc_one(int heap_fd, __u64 len, struct buffer *buf)
 {
-	struct dma_heap_allocation_data data = {
-		.len = len,
-		.fd_flags = O_RDWR | O_CLOEXEC,
-		.heap_flags = 0,
-	};
 	__u64 start, end;
 	off_t size;
 	int ret;
 
-	start = now_ns();
-	ret = ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &data);
-	if (ret < 0)
-		return -errno;
-	end = now_ns();
+	start = hu_now_ns();
+	ret = hu_alloc(heap_fd, len, O_RDWR | O_CLOEXEC, &buf->fd);
+	if (ret)
+		return ret;
+	end = hu_now_ns();
 
-	buf->fd = data.fd;
 	buf->alloc_us = (end - start) / 1000;
 
 	/*
@@ -572,40 +498,8 @@ static int alloc_one(int heap_fd, __u64 len, struct buffer *buf)
  */
 static void read_exporter(int fd, char *name, size_t len)
 {
-	static const char key[] = "exp_name:";
-	char path[64], line[256];
-	FILE *f;
-
-	snprintf(name, len, "?");
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-
-	while (fgets(line, sizeof(line), f)) {
-		char *val = line + sizeof(key) - 1;
-
-		if (strncmp(line, key, sizeof(key) - 1))
-			continue;
-		val += strspn(val, " \t");
-		val[strcspn(val, "\n")] = '\0';
-		if (*val)
-			snprintf(name, len, "%s", val);
-		break;
-	}
-	fclose(f);
-}
-
-/* DMA_BUF_IOCTL_SYNC, restarted if a signal or a fence wait interrupts it. */
-static int buf_sync(int fd, __u64 flags)
-{
-	struct dma_buf_sync sync = { .flags = flags };
-	int ret;
-
-	do {
-		ret = ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
-	} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
-	return ret < 0 ? -errno : 0;
+	if (hu_fdinfo_field(fd, "exp_name", name, len) || !*name)
+		snprintf(name, len, "?");
 }
 
 /*
@@ -696,7 +590,7 @@ static int check_buffer(const struct buffer *buf, unsigned int idx)
 		return -1;
 	}
 
-	ret = buf_sync(buf->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	ret = hu_buf_sync(buf->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 	if (ret) {
 		sync_failed(idx, "start rw", ret);
 		goto out;
@@ -706,18 +600,18 @@ static int check_buffer(const struct buffer *buf, unsigned int idx)
 		fprintf(stderr,
 			PROG ": buffer %u: not zero-filled at offset %llu (0x%llx): 0x%02x\n",
 			idx, off, off, map[off]);
-		buf_sync(buf->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+		hu_buf_sync(buf->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
 		ret = -1;
 		goto out;
 	}
 	write_pattern(map, buf->size, idx);
-	ret = buf_sync(buf->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	ret = hu_buf_sync(buf->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
 	if (ret) {
 		sync_failed(idx, "end rw", ret);
 		goto out;
 	}
 
-	ret = buf_sync(buf->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	ret = hu_buf_sync(buf->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
 	if (ret) {
 		sync_failed(idx, "start read", ret);
 		goto out;
@@ -729,7 +623,7 @@ static int check_buffer(const struct buffer *buf, unsigned int idx)
 			idx, off, off, map[off], pattern_byte(idx, off));
 		ret = -1;
 	}
-	err = buf_sync(buf->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	err = hu_buf_sync(buf->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 	if (err && !ret)
 		ret = sync_failed(idx, "end read", err);
 
@@ -898,7 +792,7 @@ static int cmd_alloc(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 
-	start = now_ns();
+	start = hu_now_ns();
 	nr = alloc_all(heap_fd, &args, bufs);
 
 	/*
@@ -928,7 +822,7 @@ static int cmd_alloc(int argc, char **argv)
 	       args.heap, fmt_size(args.size, size_str, sizeof(size_str)),
 	       args.count, nr, bad);
 	printf(" alloc_us=%llu total_us=%llu result=%s\n", alloc_us,
-	       (now_ns() - start) / 1000, ok ? "ok" : "FAIL");
+	       (hu_now_ns() - start) / 1000, ok ? "ok" : "FAIL");
 
 	return ok ? 0 : EXIT_FAIL;
 }
@@ -945,8 +839,8 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int i;
 
-	dev_dir = env_or("DMA_HEAP_DEV", DEV_DIR);
-	sysfs_dir = env_or("DMA_HEAP_SYSFS", SYSFS_DIR);
+	dev_dir = env_or("DMA_HEAP_DEV", HU_DEV_DIR);
+	sysfs_dir = env_or("DMA_HEAP_SYSFS", HU_SYSFS_DIR);
 
 	if (argc < 2) {
 		usage(stderr);
