@@ -149,15 +149,23 @@ static void system_heap_release(struct dma_heap_buffer *buffer)
  */
 static bool system_heap_may_take(struct system_heap *sys, unsigned long len)
 {
+	long reserve = totalram_pages() / 32, pages = len >> PAGE_SHIFT;
+	long free = global_zone_page_state(NR_FREE_PAGES) -
+		    global_zone_page_state(NR_FREE_CMA_PAGES);
 	struct dma_heap_pool_stats stats = {};
-	long avail = si_mem_available() -
-		     global_zone_page_state(NR_FREE_CMA_PAGES);
+	long avail;
+
+	/* Plenty of free pages: no need to add up what could be reclaimed. */
+	if (pages + 2 * reserve <= free)
+		return true;
+
+	avail = si_mem_available() - global_zone_page_state(NR_FREE_CMA_PAGES);
 
 	if (sys->pool) {
 		dma_heap_pool_get_stats(sys->pool, &stats);
 		avail += stats.pooled_bytes >> PAGE_SHIFT;
 	}
-	return (long)(len >> PAGE_SHIFT) <= avail - (long)(totalram_pages() / 32);
+	return pages <= avail - reserve;
 }
 
 static const struct dma_heap_buffer_ops system_heap_buffer_ops = {
