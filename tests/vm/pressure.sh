@@ -15,7 +15,7 @@ TOOL=${1:-dma-heap}
 SECS=${2:-12}
 PROCS=${3:-4}
 SYS=/sys/class/dma_heap
-TOLERANCE_KB=16384
+TOLERANCE_KB=32768
 npass=0
 nfail=0
 
@@ -95,8 +95,16 @@ else
 	fail "pressure-heaps-empty" "still in use:$busy"
 fi
 
-end_kb=$(baseline)
-lost=$((start_kb - end_kb))
+# Freed memory reaches the free lists in steps (per-CPU page lists,
+# deferred frees of exiting processes): look again for a few seconds.
+tries=0
+while :; do
+	end_kb=$(baseline)
+	lost=$((start_kb - end_kb))
+	tries=$((tries + 1))
+	[ "$lost" -gt "$TOLERANCE_KB" ] && [ $tries -lt 6 ] || break
+	sleep 1
+done
 echo "# pressure: memory returned: free+pooled ${start_kb} KiB before, ${end_kb} KiB after (${lost} KiB short)"
 if [ "$lost" -le "$TOLERANCE_KB" ]; then
 	pass "pressure-memory-returned (${lost} KiB short, tolerance ${TOLERANCE_KB})"
