@@ -216,6 +216,67 @@ static void core_alloc_rounds_up_to_pages(struct kunit *test)
 	dma_heap_remove(heap);
 }
 
+static struct dma_heap *test_heap_add_fallback(struct kunit *test,
+					       const char *name,
+					       const char *fallback,
+					       struct test_heap_log *log)
+{
+	struct dma_heap_export_info info = {
+		.name = name,
+		.ops = &test_heap_ops,
+		.priv = log,
+		.fallback = fallback,
+	};
+	struct dma_heap *heap = dma_heap_add(&info);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, heap);
+	return heap;
+}
+
+/*
+ * The fallback link is made and broken with the fallback heap's
+ * registration, in either order, and a heap registered again under the
+ * same name is picked up.
+ */
+static void core_fallback_follows_registration(struct kunit *test)
+{
+	struct test_heap_log full_log = {}, fb_log = {};
+	struct dma_heap *full, *fb;
+
+	full = test_heap_add_fallback(test, "kunit-link-full",
+				      "kunit-link-fb", &full_log);
+
+	/* The fallback heap does not exist yet: the chain ends. */
+	dma_heap_buffer_alloc(full, SZ_4K, O_RDWR, 0);
+	KUNIT_EXPECT_EQ(test, full_log.allocations, 1);
+	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(full), 0);
+
+	fb = test_heap_add(test, "kunit-link-fb", &fb_log);
+	dma_heap_buffer_alloc(full, SZ_4K, O_RDWR, 0);
+	KUNIT_EXPECT_EQ(test, fb_log.allocations, 1);
+	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(full), 1);
+
+	/* Removed: no longer tried, and released despite the link. */
+	dma_heap_remove(fb);
+	KUNIT_EXPECT_EQ(test, fb_log.releases, 1);
+	dma_heap_buffer_alloc(full, SZ_4K, O_RDWR, 0);
+	KUNIT_EXPECT_EQ(test, fb_log.allocations, 1);
+	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(full), 1);
+
+	/* Registered again: found again. */
+	fb_log = (struct test_heap_log){};
+	fb = test_heap_add(test, "kunit-link-fb", &fb_log);
+	dma_heap_buffer_alloc(full, SZ_4K, O_RDWR, 0);
+	KUNIT_EXPECT_EQ(test, fb_log.allocations, 1);
+	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(full), 2);
+	KUNIT_EXPECT_EQ(test, full_log.allocations, 4);
+
+	dma_heap_remove(full);
+	dma_heap_remove(fb);
+	KUNIT_EXPECT_EQ(test, full_log.releases, 1);
+	KUNIT_EXPECT_EQ(test, fb_log.releases, 1);
+}
+
 static struct kunit_case dma_heap_core_cases[] = {
 	KUNIT_CASE_PARAM(core_add_rejects_bad_name, bad_name_gen_params),
 	KUNIT_CASE(core_add_rejects_missing_allocate),
@@ -225,6 +286,7 @@ static struct kunit_case dma_heap_core_cases[] = {
 	KUNIT_CASE_PARAM(core_alloc_rejects_bad_arguments,
 			 bad_alloc_gen_params),
 	KUNIT_CASE(core_alloc_rounds_up_to_pages),
+	KUNIT_CASE(core_fallback_follows_registration),
 	{}
 };
 

@@ -22,6 +22,7 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/list.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -46,6 +47,8 @@
  * @priv:	the heap's private data
  * @size:	bytes of the region behind the heap, 0 if it has none
  * @fallback:	name of the heap to try when this one is out of memory
+ * @fallback_heap: the registered heap named @fallback, or NULL; set and
+ *		cleared under heap_list_lock, read under RCU
  * @owner:	module providing @ops
  * @pool:	the heap's page pool, or NULL
  * @dev:	the heap's device; its refcount is the heap's
@@ -63,6 +66,7 @@ struct dma_heap {
 	void *priv;
 	u64 size;
 	const char *fallback;
+	struct dma_heap __rcu *fallback_heap;
 	struct module *owner;
 	struct dma_heap_pool *pool;
 	struct device dev;
@@ -74,7 +78,10 @@ struct dma_heap {
 	atomic64_t fallbacks;
 };
 
-/* heap_list_lock protects heap_list and serializes registration. */
+/*
+ * heap_list_lock protects heap_list and the fallback_heap links, and
+ * serializes registration.
+ */
 static LIST_HEAD(heap_list);
 static DEFINE_MUTEX(heap_list_lock);
 static dev_t dma_heap_devt;
@@ -131,19 +138,23 @@ static struct dma_buf *dma_heap_allocate_one(struct dma_heap *heap,
  * The next heap of a fallback chain, with a reference; NULL at the end of
  * the chain or when the fallback heap is not there (not created yet, or
  * disabled).
+ *
+ * The link is followed without a lock or a name lookup: this is on the
+ * allocation path of every heap that is full. A heap is unlinked before
+ * its registry reference is dropped, with a grace period in between (see
+ * dma_heap_remove()), so a heap read here under RCU still has a non-zero
+ * refcount and its owner module is still there; try_module_get() fails
+ * once that module is going away.
  */
 static struct dma_heap *dma_heap_next_in_chain(struct dma_heap *heap)
 {
-	struct dma_heap *next = NULL;
+	struct dma_heap *next;
 
-	if (!heap->fallback)
-		return NULL;
-
-	mutex_lock(&heap_list_lock);
-	next = dma_heap_find_locked(heap->fallback);
+	rcu_read_lock();
+	next = rcu_dereference(heap->fallback_heap);
 	if (next && !dma_heap_get(next))
 		next = NULL;
-	mutex_unlock(&heap_list_lock);
+	rcu_read_unlock();
 
 	return next;
 }
@@ -499,6 +510,17 @@ static struct dma_heap *dma_heap_find_locked(const char *name)
 	return NULL;
 }
 
+/* Point every heap that falls back to @name at @target, or at nothing. */
+static void dma_heap_link_fallbacks(const char *name, struct dma_heap *target)
+{
+	struct dma_heap *heap;
+
+	lockdep_assert_held(&heap_list_lock);
+	list_for_each_entry(heap, &heap_list, list)
+		if (heap->fallback && !strcmp(heap->fallback, name))
+			rcu_assign_pointer(heap->fallback_heap, target);
+}
+
 /**
  * dma_heap_find - find a registered heap by name
  * @name: the heap's name, as in /dev/dma_heap/<name>
@@ -624,6 +646,11 @@ struct dma_heap *dma_heap_add(const struct dma_heap_export_info *exp_info)
 	}
 
 	list_add_tail(&heap->list, &heap_list);
+	/* Chains through this heap work whichever heap came up first. */
+	if (heap->fallback)
+		rcu_assign_pointer(heap->fallback_heap,
+				   dma_heap_find_locked(heap->fallback));
+	dma_heap_link_fallbacks(heap->name, heap);
 	mutex_unlock(&heap_list_lock);
 
 	return heap;
@@ -646,15 +673,25 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_add, DMA_BUF);
  * Files already open and buffers already exported keep the heap alive;
  * allocations through them fail with -ENODEV. The heap's ops->release is
  * called after the last of them is gone.
+ *
+ * Heaps that fall back to this one stop doing so; they pick up a heap of
+ * the same name registered later.
  */
 void dma_heap_remove(struct dma_heap *heap)
 {
 	mutex_lock(&heap_list_lock);
 	WRITE_ONCE(heap->removed, true);
+	dma_heap_link_fallbacks(heap->name, NULL);
+	RCU_INIT_POINTER(heap->fallback_heap, NULL);
 	list_del(&heap->list);
 	cdev_device_del(&heap->cdev, &heap->dev);
 	mutex_unlock(&heap_list_lock);
 
+	/*
+	 * Allocations that read a link to this heap before it was cleared
+	 * have taken their references by now (dma_heap_next_in_chain()).
+	 */
+	synchronize_rcu();
 	put_device(&heap->dev);
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_remove, DMA_BUF);
