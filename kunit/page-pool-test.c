@@ -14,6 +14,7 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
 
@@ -137,6 +138,45 @@ static void pool_misses_then_hits(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->log.freed), 0);
 }
 
+/*
+ * A whole buffer given back at once: blocks are kept while the pool has
+ * room and the rest go back to the heap's memory, none lost, and the
+ * kept ones come back zeroed.
+ */
+static void pool_free_sgt_keeps_what_fits(struct kunit *test)
+{
+	static const unsigned int orders[] = { 4, 0, 0 };
+	struct pool_ctx *ctx = make_pool(test, SZ_64K + SZ_4K);
+	struct scatterlist *sg;
+	struct sg_table sgt;
+	struct page *page;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, sg_alloc_table(&sgt, ARRAY_SIZE(orders),
+					     GFP_KERNEL), 0);
+	for_each_sgtable_sg(&sgt, sg, i) {
+		page = dma_heap_pool_alloc(ctx->pool, orders[i]);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		dirty_block(page, orders[i]);
+		sg_set_page(sg, page, PAGE_SIZE << orders[i], 0);
+	}
+
+	dma_heap_pool_free_sgt(ctx->pool, &sgt);
+	sg_free_table(&sgt);
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).pooled_bytes, SZ_64K + SZ_4K);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->log.freed), 1);
+
+	dma_heap_pool_wait_idle(ctx->pool);
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).zeroing_bytes, 0);
+	for (i = 0; i < 2; i++) {
+		page = dma_heap_pool_alloc(ctx->pool, orders[i]);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		KUNIT_EXPECT_TRUE(test, block_is_zero(page, orders[i]));
+		dma_heap_pool_free(ctx->pool, page, orders[i]);
+	}
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).hits, 2);
+}
+
 /* Zeroed by the worker, or by the allocation that finds it dirty. */
 static void pool_recycled_block_is_zeroed(struct kunit *test)
 {
@@ -246,6 +286,7 @@ static void pool_destroy_gives_everything_back(struct kunit *test)
 
 static struct kunit_case dma_heap_pool_cases[] = {
 	KUNIT_CASE(pool_misses_then_hits),
+	KUNIT_CASE(pool_free_sgt_keeps_what_fits),
 	KUNIT_CASE_PARAM(pool_recycled_block_is_zeroed, wait_gen_params),
 	KUNIT_CASE(pool_keeps_at_most_its_size),
 	KUNIT_CASE(pool_prefill_runs_in_background),

@@ -255,6 +255,7 @@ struct page *dma_heap_pool_alloc(struct dma_heap_pool *pool,
 				 unsigned int order);
 void dma_heap_pool_free(struct dma_heap_pool *pool, struct page *page,
 			unsigned int order);
+void dma_heap_pool_free_sgt(struct dma_heap_pool *pool, struct sg_table *sgt);
 void dma_heap_pool_prefill(struct dma_heap_pool *pool, size_t bytes);
 void dma_heap_pool_get_stats(struct dma_heap_pool *pool,
 			     struct dma_heap_pool_stats *stats);

@@ -22,6 +22,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/scatterlist.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -180,6 +181,36 @@ struct page *dma_heap_pool_alloc(struct dma_heap_pool *pool,
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_pool_alloc, DMA_BUF);
 
+/*
+ * Keep a freed block for zeroing if the pool has room; called with the
+ * pool's lock held. The caller adds the kept bytes to the global count.
+ */
+static bool pool_keep_dirty(struct dma_heap_pool *pool, struct page *page,
+			    unsigned int order)
+{
+	struct dma_heap_pool_list *pl = pool_list(pool, order);
+	size_t size = block_bytes(order);
+
+	lockdep_assert_held(&pool->lock);
+	if (!pl || pool->dying || pool->pooled_bytes + size > pool->max_bytes)
+		return false;
+
+	list_add_tail(&page->lru, &pl->dirty);
+	pool->pooled_bytes += size;
+	pool->zeroing_bytes += size;
+	return true;
+}
+
+/* After blocks were kept: count them, and have them zeroed in a moment. */
+static void pool_kept(struct dma_heap_pool *pool, size_t bytes)
+{
+	if (!bytes)
+		return;
+	atomic_long_add(bytes >> PAGE_SHIFT, &dma_heap_pooled_pages);
+	queue_delayed_work(system_unbound_wq, &pool->zero_work,
+			   DMA_HEAP_POOL_ZERO_DELAY);
+}
+
 /**
  * dma_heap_pool_free - give a block back
  * @pool:	the heap's pool
@@ -192,26 +223,49 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_pool_alloc, DMA_BUF);
 void dma_heap_pool_free(struct dma_heap_pool *pool, struct page *page,
 			unsigned int order)
 {
-	struct dma_heap_pool_list *pl = pool_list(pool, order);
-	size_t size = block_bytes(order);
 	bool keep;
 
 	spin_lock(&pool->lock);
-	keep = pl && !pool->dying && pool->pooled_bytes + size <= pool->max_bytes;
-	if (keep) {
-		list_add_tail(&page->lru, &pl->dirty);
-		pool_account(pool, size);
-		pool->zeroing_bytes += size;
-	}
+	keep = pool_keep_dirty(pool, page, order);
 	spin_unlock(&pool->lock);
 
 	if (keep)
-		queue_delayed_work(system_unbound_wq, &pool->zero_work,
-				   DMA_HEAP_POOL_ZERO_DELAY);
+		pool_kept(pool, block_bytes(order));
 	else
 		pool->ops->free(pool->priv, page, order);
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_pool_free, DMA_BUF);
+
+/**
+ * dma_heap_pool_free_sgt - give back every block of a buffer
+ * @pool:	the heap's pool
+ * @sgt:	the buffer's table; each entry one whole block from
+ *		dma_heap_pool_alloc(), of get_order(length) order
+ *
+ * The same as dma_heap_pool_free() on each block, under one lock: a
+ * buffer of many blocks is freed in about the time of one. Blocks past
+ * the first that does not fit are freed to the heap's memory. Does not
+ * free @sgt itself. Sleeps only if the pool's ops->free does.
+ */
+void dma_heap_pool_free_sgt(struct dma_heap_pool *pool, struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	size_t kept = 0;
+	unsigned int i;
+
+	spin_lock(&pool->lock);
+	for_each_sgtable_sg(sgt, sg, i) {
+		if (!pool_keep_dirty(pool, sg_page(sg), get_order(sg->length)))
+			break;
+		kept += sg->length;
+	}
+	spin_unlock(&pool->lock);
+	pool_kept(pool, kept);
+
+	for (; i < sgt->orig_nents; i++, sg = sg_next(sg))
+		pool->ops->free(pool->priv, sg_page(sg), get_order(sg->length));
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_pool_free_sgt, DMA_BUF);
 
 /* Take the next dirty block, largest first; it stays counted as zeroing. */
 static struct page *take_dirty(struct dma_heap_pool *pool,

@@ -132,8 +132,11 @@ static void system_heap_release(struct dma_heap_buffer *buffer)
 	struct scatterlist *sg;
 	unsigned int i;
 
-	for_each_sgtable_sg(&buffer->sgt, sg, i)
-		system_heap_put_block(sys, sg_page(sg));
+	if (sys->pool)
+		dma_heap_pool_free_sgt(sys->pool, &buffer->sgt);
+	else
+		for_each_sgtable_sg(&buffer->sgt, sg, i)
+			system_heap_put_block(sys, sg_page(sg));
 	sg_free_table(&buffer->sgt);
 	kfree(buffer);
 }
