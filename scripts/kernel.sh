@@ -9,6 +9,8 @@
 #                             fault injection
 #   kernel.sh stock OUT       build the same config from the pristine tree
 #   kernel.sh headers         install the pristine tree's uapi headers
+#   kernel.sh lint [OUT]      compile the project's directories with W=1
+#                             and sparse (C=1); the log is printed
 #
 # The pristine tree (KSRC, default: Debian's linux-source-6.12 unpacked
 # under build/src) is never written to. The work tree is a hard-linked
@@ -168,6 +170,23 @@ stock)
 	build_image "$KSRC" "$(cd "$2" && pwd)" "$LOGDIR/kernel-stock.log" \
 		"$TOP/scripts/configs/vm.config"
 	;;
+lint)
+	# Every option of the project on, KUnit tests included, so that
+	# every project file is compiled and checked.
+	out=${2:-$BUILD/out/lint}
+	prepare_tree
+	configure "$WORK" "$out" "$TOP/scripts/configs/vm.config" \
+		"$TOP/kunit/.kunitconfig"
+	make -C "$WORK" O="$out" ARCH=$ARCH CROSS_COMPILE="$CROSS_COMPILE" \
+		CC="ccache ${CROSS_COMPILE}gcc" -j"$JOBS" prepare \
+		>"$LOGDIR/kernel-lint-prepare.log" 2>&1 ||
+		die "lint" "make prepare failed" "$LOGDIR/kernel-lint-prepare.log"
+	# C=2: sparse checks every file, compiled this time or not.
+	make -C "$WORK" O="$out" ARCH=$ARCH CROSS_COMPILE="$CROSS_COMPILE" \
+		CC="ccache ${CROSS_COMPILE}gcc" -j"$JOBS" W=1 C=2 \
+		drivers/dma-buf/ 2>&1 ||
+		die "lint" "W=1 C=2 build of drivers/dma-buf/ failed"
+	;;
 headers)
 	out=$BUILD/out/headers-stock
 	if [ ! -f "$out/include/linux/dma-heap.h" ]; then
@@ -179,6 +198,6 @@ headers)
 	echo "$out"
 	;;
 *)
-	die "kernel" "usage: kernel.sh tree|vm [OUT]|stock OUT|headers"
+	die "kernel" "usage: kernel.sh tree|vm [OUT]|debug [OUT]|stock OUT|headers|lint [OUT]"
 	;;
 esac

@@ -8,8 +8,8 @@
 # failure, VM that does not boot) counts as one failed check naming its
 # log, and the other stages still run.
 #
-#   test.sh [STAGE...]    stages: bindings dts host kunit vm vm_defaults
-#                         dt_invalid vm_debug (default: all)
+#   test.sh [STAGE...]    stages: bindings dts host lint kunit vm
+#                         vm_defaults dt_invalid vm_debug (default: all)
 set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"
@@ -45,6 +45,9 @@ stage_bindings() { "$TOP/scripts/dt-check.sh" bindings; }
 stage_dts() { "$TOP/scripts/dt-check.sh" dts; }
 stage_host() { "$TOP/tools/dma-heap/tests/host-test.sh"; }
 stage_kunit() { "$TOP/scripts/kunit.sh"; }
+# checkpatch --strict, kernel-doc -Wall, W=1 and sparse on the project's
+# kernel files.
+stage_lint() { "$TOP/scripts/lint.sh"; }
 
 # vm_suites NAME DTS EXPECTED [KERNEL [BOOTARGS]]: boot the VM on DTS and run every
 # in-VM suite: mainline's kselftest (TAP) and the project's own tests
@@ -89,7 +92,7 @@ stage_vm_debug() {
 }
 
 STAGES=("$@")
-[ ${#STAGES[@]} -gt 0 ] || STAGES=(bindings dts host kunit vm vm_defaults dt_invalid vm_debug)
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(bindings dts host lint kunit vm vm_defaults dt_invalid vm_debug)
 
 "$TOP/scripts/deps.sh" || exit 1
 for s in "${STAGES[@]}"; do
