@@ -15,6 +15,7 @@
 #include <linux/dma-heap.h>
 #include <linux/dma-mapping.h>
 #include <linux/fcntl.h>
+#include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/iosys-map.h>
 #include <linux/module.h>
@@ -326,7 +327,7 @@ static struct dma_buf *system_alloc(struct kunit *test, size_t len)
  */
 static void put_and_flush(struct dma_buf *dmabuf)
 {
-	dma_buf_put(dmabuf);
+	dma_heap_buffer_free(dmabuf);
 	flush_delayed_fput();
 }
 
@@ -427,6 +428,33 @@ static void system_alloc_accounts_live_buffers(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dma_heap_buffer_count(heap), count);
 }
 
+/* The Android-compatible call: a live descriptor for the same buffer. */
+static void system_bufferfd_alloc_installs_a_dma_buf(struct kunit *test)
+{
+	struct dma_heap *heap = test->priv;
+	u64 bytes = dma_heap_used_bytes(heap);
+	struct dma_buf *dmabuf;
+	int fd;
+
+	KUNIT_EXPECT_EQ(test, dma_heap_bufferfd_alloc(heap, 0, O_RDWR, 0),
+			-EINVAL);
+
+	fd = dma_heap_bufferfd_alloc(heap, SZ_64K, O_RDWR | O_CLOEXEC, 0);
+	KUNIT_ASSERT_GE(test, fd, 0);
+	dmabuf = dma_buf_get(fd);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	KUNIT_EXPECT_EQ(test, dmabuf->size, SZ_64K);
+	KUNIT_EXPECT_STREQ(test, dmabuf->exp_name, dma_heap_get_name(heap));
+	KUNIT_EXPECT_EQ(test, dma_heap_used_bytes(heap), bytes + SZ_64K);
+	dma_buf_put(dmabuf);
+
+	KUNIT_EXPECT_EQ(test, close_fd(fd), 0);
+	flush_delayed_fput();
+	KUNIT_EXPECT_EQ(test, dma_heap_used_bytes(heap), bytes);
+	KUNIT_EXPECT_STREQ(test, dev_name(dma_heap_get_dev(heap)),
+			   dma_heap_get_name(heap));
+}
+
 static void system_alloc_larger_than_memory_fails(struct kunit *test)
 {
 	struct dma_heap *heap = test->priv;
@@ -503,6 +531,7 @@ static struct kunit_case dma_heap_system_cases[] = {
 	KUNIT_CASE(system_alloc_recycled_memory_is_zeroed),
 	KUNIT_CASE(system_alloc_accounts_live_buffers),
 	KUNIT_CASE(system_alloc_larger_than_memory_fails),
+	KUNIT_CASE(system_bufferfd_alloc_installs_a_dma_buf),
 	KUNIT_CASE(exporter_vmap_is_shared_and_counted),
 	KUNIT_CASE(exporter_maps_for_a_device),
 	{}

@@ -90,6 +90,13 @@ void dma_heap_put(struct dma_heap *heap);
 struct dma_buf *dma_heap_buffer_alloc(struct dma_heap *heap, size_t len,
 				      u32 fd_flags, u64 heap_flags);
 
+int dma_heap_bufferfd_alloc(struct dma_heap *heap, size_t len,
+			    u32 fd_flags, u64 heap_flags);
+
+void dma_heap_buffer_free(struct dma_buf *dmabuf);
+
+struct device *dma_heap_get_dev(struct dma_heap *heap);
+
 /**
  * struct dma_heap_desc - a heap as declared, before it exists
  * @name:	heap name (the DT node name)
