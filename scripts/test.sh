@@ -8,7 +8,7 @@
 # failure, VM that does not boot) counts as one failed check naming its
 # log, and the other stages still run.
 #
-#   test.sh [STAGE...]    stages: bindings dts host lint kunit vm
+#   test.sh [STAGE...]    stages: bindings docs dts host lint kunit vm
 #                         vm_defaults dt_invalid vm_debug (default: all)
 set -uo pipefail
 
@@ -42,6 +42,8 @@ run_stage() {
 }
 
 stage_bindings() { "$TOP/scripts/dt-check.sh" bindings; }
+# sysfs ABI entries, kernel-doc directives and the rst pages.
+stage_docs() { "$TOP/scripts/docs-check.sh"; }
 stage_dts() { "$TOP/scripts/dt-check.sh" dts; }
 stage_host() { "$TOP/tools/dma-heap/tests/host-test.sh"; }
 stage_kunit() { "$TOP/scripts/kunit.sh"; }
@@ -92,7 +94,7 @@ stage_vm_debug() {
 }
 
 STAGES=("$@")
-[ ${#STAGES[@]} -gt 0 ] || STAGES=(bindings dts host lint kunit vm vm_defaults dt_invalid vm_debug)
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(bindings docs dts host lint kunit vm vm_defaults dt_invalid vm_debug)
 
 "$TOP/scripts/deps.sh" || exit 1
 for s in "${STAGES[@]}"; do

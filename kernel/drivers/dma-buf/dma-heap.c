@@ -173,7 +173,9 @@ static struct dma_heap *dma_heap_next_in_chain(struct dma_heap *heap)
  * dma-buf's exporter name is the heap that served it.
  *
  * Return: the new dma-buf, or an ERR_PTR(): -EINVAL for bad arguments,
- * -ENODEV if the heap was removed, -ENOMEM when memory ran out.
+ * -ENODEV if the heap was removed, -ENOMEM when memory ran out, -EINTR
+ * when the caller was killed while a large buffer was being gathered;
+ * any other error of the heap type or of dma_buf_export() as it is.
  */
 struct dma_buf *dma_heap_buffer_alloc(struct dma_heap *heap, size_t len,
 				      u32 fd_flags, u64 heap_flags)
@@ -267,7 +269,8 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_free, DMA_BUF);
  * @heap: the heap
  *
  * Return: how many allocations ran out of memory on @heap and were tried
- * on its fallback heap since boot.
+ * on its fallback heap since @heap was created; a heap created again
+ * (its type's module reloaded) starts from 0.
  */
 u64 dma_heap_fallback_count(struct dma_heap *heap)
 {
@@ -588,6 +591,10 @@ static void dma_heap_link_fallbacks(const char *name, struct dma_heap *target)
  * dma_heap_find - find a registered heap by name
  * @name: the heap's name, as in /dev/dma_heap/<name>
  *
+ * The reference keeps the heap's memory and also pins the module of its
+ * type, so the heap's ops stay callable until dma_heap_put(). A heap
+ * removed meanwhile fails allocations with -ENODEV.
+ *
  * Return: the heap with a reference held, to be dropped with
  * dma_heap_put(); or NULL if no heap of that name is registered.
  */
@@ -637,7 +644,8 @@ static bool dma_heap_name_valid(const char *name)
  * cannot both get a device.
  *
  * Return: the new heap, or an ERR_PTR(): -EINVAL for a bad name or ops,
- * -EEXIST if the name is taken, -ENOSPC if all minors are in use.
+ * -EEXIST if the name is taken, -ENOSPC if all minors are in use,
+ * -ENOMEM when memory ran out.
  */
 struct dma_heap *dma_heap_add(const struct dma_heap_export_info *exp_info)
 {

@@ -137,7 +137,8 @@ struct dma_heap_desc {
  *		heap's private data; return it or an ERR_PTR(). Reasons for
  *		refusing are logged with dma_heap_desc_err().
  * @destroy:	free what @create returned; runs after the heap's last
- *		buffer is gone
+ *		buffer is gone, or at once if the heap could not be
+ *		registered after @create succeeded
  * @allocate:	as &dma_heap_ops.allocate
  * @pool:	optional; the page pool that @create set up in its private
  *		data, so that sysfs shows its figures

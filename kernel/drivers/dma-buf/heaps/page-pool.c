@@ -480,13 +480,14 @@ subsys_initcall(dma_heap_pool_init);
 
 /**
  * dma_heap_pool_create - a pool for one heap
- * @orders:	the block sizes the heap uses, largest first
+ * @orders:	the block sizes the heap uses, as page orders, largest first
  * @nr_orders:	how many, at most 4
  * @max_bytes:	most bytes the pool keeps
  * @ops:	where blocks come from (zeroed) and go back to
  * @priv:	argument of @ops
  *
- * Return: the pool, or an ERR_PTR().
+ * Return: the pool, or an ERR_PTR(): -EINVAL for no or too many orders,
+ * -ENODEV when the pools' shrinker could not be set up at boot, -ENOMEM.
  */
 struct dma_heap_pool *dma_heap_pool_create(const unsigned int *orders,
 					   unsigned int nr_orders,
