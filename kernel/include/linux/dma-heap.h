@@ -25,6 +25,7 @@
 struct cma;
 struct dma_buf;
 struct dma_heap;
+struct gen_pool;
 struct module;
 struct page;
 
@@ -218,6 +219,11 @@ struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
 				       u32 fd_flags);
 
 void dma_heap_clear_pages(struct page *page, unsigned long count);
+
+struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
+					   struct gen_pool *pool,
+					   unsigned long len, u32 fd_flags,
+					   bool uncached);
 
 struct dma_heap_pool;
 
