@@ -135,15 +135,27 @@ configure() {
 	check_config "$out" "$out/fragment" "${SKIP_UNKNOWN_CONFIG:+$src}"
 }
 
+# build_image SRC OUT LOG FRAGMENT...: the Image and, when the config has
+# modules, the modules, installed (stripped) under OUT/modules-install for
+# the VM's initramfs. Any compiler or modpost warning about the project's
+# files fails the build.
 build_image() {
-	local src=$1 out=$2 logf=$3
+	local src=$1 out=$2 logf=$3 targets=Image
 	shift 3
 	configure "$src" "$out" "$@"
+	grep -q '^CONFIG_MODULES=y' "$out/.config" && targets="Image modules"
 	make -C "$src" O="$out" ARCH=$ARCH CROSS_COMPILE="$CROSS_COMPILE" \
-		CC="ccache ${CROSS_COMPILE}gcc" -j"$JOBS" Image >"$logf" 2>&1 ||
+		CC="ccache ${CROSS_COMPILE}gcc" -j"$JOBS" $targets >"$logf" 2>&1 ||
 		die "kernel" "build failed in $out" "$logf"
-	grep -E ' warning: ' "$logf" | grep -E 'dma-buf|dma-heap' &&
+	grep -E ' warning: |WARNING: modpost' "$logf" | grep -E 'dma-buf|dma-heap' &&
 		die "kernel" "compiler warnings in the project's files" "$logf"
+	rm -rf "$out/modules-install"
+	if [ "$targets" != Image ]; then
+		make -C "$src" O="$out" ARCH=$ARCH CROSS_COMPILE="$CROSS_COMPILE" \
+			INSTALL_MOD_PATH="$out/modules-install" INSTALL_MOD_STRIP=1 \
+			modules_install >>"$logf" 2>&1 ||
+			die "kernel" "modules_install failed in $out" "$logf"
+	fi
 	return 0
 }
 
@@ -179,6 +191,6 @@ headers)
 	echo "$out"
 	;;
 *)
-	die "kernel" "usage: kernel.sh tree|vm [OUT]|stock OUT|headers"
+	die "kernel" "usage: kernel.sh tree|vm [OUT]|debug [OUT]|stock OUT|headers"
 	;;
 esac
