@@ -7,6 +7,8 @@
 #   kernel.sh vm [OUT]        build the VM kernel Image (project tree)
 #   kernel.sh debug [OUT]     the same with KASAN, kmemleak, lockdep and
 #                             fault injection
+#   kernel.sh modules [OUT]   the VM kernel with every heap type that can
+#                             be a module built as one (configs/modules.config)
 #   kernel.sh stock OUT       build the same config from the pristine tree
 #   kernel.sh headers         install the pristine tree's uapi headers
 #   kernel.sh lint [OUT]      compile the project's directories with W=1
@@ -137,15 +139,34 @@ configure() {
 	check_config "$out" "$out/fragment" "${SKIP_UNKNOWN_CONFIG:+$src}"
 }
 
+# override_fragment BASE OVERRIDE: BASE without the options OVERRIDE sets,
+# then OVERRIDE, so that every line of the result can take.
+override_fragment() {
+	grep -vE "^($(grep -oE '^CONFIG_[A-Za-z0-9_]+' "$2" | paste -sd'|'))=" "$1"
+	cat "$2"
+}
+
+# build_image SRC OUT LOG FRAGMENT...: the Image and, when the config has
+# modules, the modules, installed (stripped) under OUT/modules-install for
+# the VM's initramfs. Any compiler or modpost warning about the project's
+# files fails the build.
 build_image() {
-	local src=$1 out=$2 logf=$3
+	local src=$1 out=$2 logf=$3 targets=Image
 	shift 3
 	configure "$src" "$out" "$@"
+	grep -q '^CONFIG_MODULES=y' "$out/.config" && targets="Image modules"
 	make -C "$src" O="$out" ARCH=$ARCH CROSS_COMPILE="$CROSS_COMPILE" \
-		CC="ccache ${CROSS_COMPILE}gcc" -j"$JOBS" Image >"$logf" 2>&1 ||
+		CC="ccache ${CROSS_COMPILE}gcc" -j"$JOBS" $targets >"$logf" 2>&1 ||
 		die "kernel" "build failed in $out" "$logf"
-	grep -E ' warning: ' "$logf" | grep -E 'dma-buf|dma-heap' &&
+	grep -E ' warning: |WARNING: modpost' "$logf" | grep -E 'dma-buf|dma-heap' &&
 		die "kernel" "compiler warnings in the project's files" "$logf"
+	rm -rf "$out/modules-install"
+	if [ "$targets" != Image ]; then
+		make -C "$src" O="$out" ARCH=$ARCH CROSS_COMPILE="$CROSS_COMPILE" \
+			INSTALL_MOD_PATH="$out/modules-install" INSTALL_MOD_STRIP=1 \
+			modules_install >>"$logf" 2>&1 ||
+			die "kernel" "modules_install failed in $out" "$logf"
+	fi
 	return 0
 }
 
@@ -162,6 +183,25 @@ debug)
 	prepare_tree
 	build_image "$WORK" "${2:-$BUILD/out/debug}" "$LOGDIR/kernel-debug.log" \
 		"$TOP/scripts/configs/vm.config" "$TOP/scripts/configs/debug.config"
+	;;
+modules)
+	prepare_tree
+	out=${2:-$BUILD/out/modules}
+	mkdir -p "$out"
+	override_fragment "$TOP/scripts/configs/vm.config" \
+		"$TOP/scripts/configs/modules.config" >"$out/modules.fragment"
+	build_image "$WORK" "$out" "$LOGDIR/kernel-modules.log" \
+		"$out/modules.fragment"
+	# What must have come out as modules did.
+	for m in $(sed -n 's/^CONFIG_\(.*\)=m$/\1/p' \
+		"$TOP/scripts/configs/modules.config"); do
+		f=$(sed -n "s/^obj-\$(CONFIG_$m)[[:space:]]*+= *\(.*\)\.o$/\1/p" \
+			"$TOP/kernel/drivers/dma-buf/heaps/Makefile")
+		[ -n "$f" ] && [ -f "$out/drivers/dma-buf/heaps/$f.ko" ] ||
+			die "kernel" "CONFIG_$m=m built no module ${f:-?}.ko" \
+				"$LOGDIR/kernel-modules.log"
+		log "modules: drivers/dma-buf/heaps/$f.ko"
+	done
 	;;
 stock)
 	SKIP_UNKNOWN_CONFIG=1
@@ -198,6 +238,6 @@ headers)
 	echo "$out"
 	;;
 *)
-	die "kernel" "usage: kernel.sh tree|vm [OUT]|debug [OUT]|stock OUT|headers|lint [OUT]"
+	die "kernel" "usage: kernel.sh tree|vm [OUT]|debug [OUT]|modules [OUT]|stock OUT|headers|lint [OUT]"
 	;;
 esac

@@ -8,7 +8,9 @@
 #   vm.sh boot MODE LOG      boot with an initramfs in MODE (demo|test|bench|shell)
 #
 # Settings: DTS (overlay, default dts/vm.dtso), EXTRA (programs or scripts
-# to run in the VM after MODE), KERNEL (Image), VM_TIMEOUT (seconds).
+# to run in the VM after MODE), KERNEL (Image), MODULES (the kernel's
+# modules_install directory, default: modules-install of KERNEL's build),
+# VM_TIMEOUT (seconds).
 set -euo pipefail
 
 . "$(dirname "$0")/lib.sh"
@@ -18,6 +20,7 @@ USER_OUT=$BUILD/user
 VM_OUT=$BUILD/vm
 DTS=${DTS:-$TOP/dts/vm.dtso}
 KERNEL=${KERNEL:-$BUILD/out/vm/arch/arm64/boot/Image}
+MODULES=${MODULES:-$(dirname "$KERNEL")/../../../modules-install}
 VM_TIMEOUT=${VM_TIMEOUT:-600}
 # The VM's shape. The DTB is dumped from QEMU with these same settings.
 QEMU_MACHINE=(-M virt -cpu cortex-a57 -smp 2 -m 1024 -nic none)
@@ -89,6 +92,12 @@ build_initramfs() {
 		install -m 0755 "$USER_OUT/dma-heap-bench" "$root/bin/"
 	install -m 0644 "$TOP/tools/dma-heap/tests/run.sh" "$root/tests/dma-heap/"
 	install -m 0644 "$TOP"/tests/vm/*.sh "$root/tests/vm/"
+	# The kernel's modules, flat in /lib/modules, for insmod by path.
+	mkdir -p "$root/lib/modules"
+	if [ -d "$MODULES" ]; then
+		find "$MODULES" -name '*.ko' -exec install -m 0644 {} \
+			"$root/lib/modules/" \;
+	fi
 	for prog in ${EXTRA:-}; do
 		[ -f "$prog" ] || die "initramfs" "EXTRA program not found: $prog"
 		install -m 0755 "$prog" "$root/extra/"

@@ -3,7 +3,7 @@
  * dma-heap - list DMA-BUF heaps and exercise them from userspace
  *
  *   dma-heap list
- *   dma-heap alloc NAME SIZE [--count N] [--quiet]
+ *   dma-heap alloc NAME SIZE [--count N] [--quiet] [--hold]
  *
  * "list" prints every heap in /dev/dma_heap together with the attributes
  * its class device exports in /sys/class/dma_heap/<name>/.  "alloc" takes
@@ -57,7 +57,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: " PROG " list\n"
-		"       " PROG " alloc NAME SIZE [--count N] [--quiet]\n"
+		"       " PROG " alloc NAME SIZE [--count N] [--quiet] [--hold]\n"
 		"       " PROG " --help\n"
 		"\n"
 		"Commands:\n"
@@ -71,6 +71,8 @@ static void usage(FILE *f)
 		"Options for alloc:\n"
 		"  --count N, --count=N  number of buffers, 1..%d (default 1)\n"
 		"  -q, --quiet           print only the summary line\n"
+		"  --hold                after the checks, keep the buffers\n"
+		"                        until standard input ends\n"
 		"\n"
 		"SIZE is a byte count, optionally followed by K, M or G\n"
 		"(powers of 1024, either case), e.g. 4096, 4K, 1m, 2G.\n"
@@ -637,10 +639,11 @@ struct alloc_args {
 	__u64 size;
 	unsigned int count;
 	bool quiet;
+	bool hold;
 };
 
 /*
- * Parse "NAME SIZE [--count N] [--quiet]", options in any position.
+ * Parse "NAME SIZE [--count N] [--quiet] [--hold]", options in any position.
  * "-1" and the like are taken as values, so that a negative size is
  * reported as a bad size rather than as an unknown option.
  */
@@ -665,6 +668,8 @@ static int parse_alloc_args(int argc, char **argv, struct alloc_args *args)
 		} else if (options && (!strcmp(arg, "--quiet") ||
 				       !strcmp(arg, "-q"))) {
 			args->quiet = true;
+		} else if (options && !strcmp(arg, "--hold")) {
+			args->hold = true;
 		} else if (options && arg[0] == '-' && arg[1] &&
 			   !isdigit((unsigned char)arg[1])) {
 			return usage_error("alloc: unknown option '%s'", arg);
@@ -765,6 +770,23 @@ static unsigned int alloc_all(int heap_fd, const struct alloc_args *args,
 	return i;
 }
 
+/*
+ * Keep the buffers (their fds stay open) until standard input ends, so
+ * that a test can look at the system while they live: a heap's sysfs
+ * figures, or a heap-type module that must refuse to unload.
+ */
+static void hold_until_eof(unsigned int nr)
+{
+	char buf[256];
+	ssize_t n;
+
+	printf("holding %u buffer(s) until the end of standard input\n", nr);
+	fflush(stdout);
+	do {
+		n = read(STDIN_FILENO, buf, sizeof(buf));
+	} while (n > 0 || (n < 0 && errno == EINTR));
+}
+
 static int cmd_alloc(int argc, char **argv)
 {
 	struct alloc_args args = { 0 };
@@ -794,6 +816,8 @@ static int cmd_alloc(int argc, char **argv)
 
 	start = hu_now_ns();
 	nr = alloc_all(heap_fd, &args, bufs);
+	/* The buffers alone keep what they need, held or not. */
+	close(heap_fd);
 
 	/*
 	 * Check even the buffers of a failed run: which heap served them is
@@ -812,9 +836,10 @@ static int cmd_alloc(int argc, char **argv)
 			       bufs[i].alloc_us, exp, ret ? "FAIL" : "ok");
 	}
 
+	if (args.hold)
+		hold_until_eof(nr);
 	for (i = 0; i < nr; i++)
 		close(bufs[i].fd);
-	close(heap_fd);
 	free(bufs);
 
 	ok = nr == args.count && !bad;

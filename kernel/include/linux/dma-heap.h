@@ -25,6 +25,8 @@
 struct cma;
 struct dma_buf;
 struct dma_heap;
+struct fwnode_handle;
+struct gen_pool;
 struct module;
 struct page;
 
@@ -110,9 +112,14 @@ struct device *dma_heap_get_dev(struct dma_heap *heap);
  * @chunk_size:	bytes per chunk, for heap types that allocate in chunks
  * @pool_size:	most bytes the heap may keep pooled
  * @pool_prefill: bytes of pool to fill at boot
+ * @node:	the firmware node that declared the heap, or NULL
  *
  * The device tree layer fills this in from a node; heap types get it in
- * their create op and never look at the device tree themselves.
+ * their create op. The properties every heap type shares are parsed
+ * already, and types never read them again. @node is there for a type
+ * whose memory is described by properties of its own (the SRAM heap's
+ * phandle to an SRAM); the registry holds a reference on it while the
+ * heap is declared.
  */
 struct dma_heap_desc {
 	const char *name;
@@ -126,6 +133,7 @@ struct dma_heap_desc {
 	u32 chunk_size;
 	u32 pool_size;
 	u32 pool_prefill;
+	struct fwnode_handle *node;
 };
 
 /**
@@ -142,6 +150,9 @@ struct dma_heap_desc {
  * @allocate:	as &dma_heap_ops.allocate
  * @pool:	optional; the page pool that @create set up in its private
  *		data, so that sysfs shows its figures
+ * @size:	optional; the bytes of memory behind the heap, for types
+ *		whose memory is not a region of the declaration (shown in
+ *		sysfs as size_bytes instead of &dma_heap_desc.size)
  * @heap_ops:	private to the registry
  * @list:	private to the registry
  */
@@ -154,6 +165,7 @@ struct dma_heap_type {
 	struct dma_buf *(*allocate)(struct dma_heap *heap, unsigned long len,
 				    u32 fd_flags, u64 heap_flags);
 	struct dma_heap_pool *(*pool)(void *priv);
+	u64 (*size)(void *priv);
 
 	struct dma_heap_ops heap_ops;
 	struct list_head list;
@@ -226,6 +238,11 @@ struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
 				       u32 fd_flags);
 
 void dma_heap_clear_pages(struct page *page, unsigned long count);
+
+struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
+					   struct gen_pool *pool,
+					   unsigned long len, u32 fd_flags,
+					   bool uncached);
 
 struct dma_heap_pool;
 

@@ -143,7 +143,7 @@ test_sizes()
 		expect "$1bad-count-[$s]" 2 'invalid count'
 	done
 	for s in "--count 1" "--count 100000" --count=8 --quiet -q \
-		 "--quiet --count 3"; do
+		 "--quiet --count 3" --hold "--hold -q"; do
 		# shellcheck disable=SC2086 # split on purpose
 		run alloc no-such-heap 4K $s
 		expect "$1good-opts-[$s]" 1 'no such heap'

@@ -5,23 +5,21 @@
  * get when that purpose needs them, however fragmented the rest of memory.
  *
  * The region is managed with a gen_pool of page granules; every buffer is
- * physically contiguous. A "no-map" region has no kernel linear mapping:
- * it is only ever mapped for the pages a buffer uses, at allocation (to
- * zero it) and when a user maps the buffer, never whole at probe. Such
- * memory is mapped write-combined, since nothing keeps CPU caches of it
- * coherent with devices.
+ * physically contiguous and comes from the shared gen_pool code
+ * (heap-gen-pool.c). A "no-map" region has no kernel linear mapping: it
+ * is only ever mapped for the pages a buffer uses, at allocation (to zero
+ * it) and when a user maps the buffer, never whole at probe. Such memory
+ * is mapped write-combined, since nothing keeps CPU caches of it coherent
+ * with devices.
  *
- * Not for: reusable (CMA) regions, exporting (heap-buffer.c).
+ * Not for: reusable (CMA) regions, taking buffers out of the pool
+ * (heap-gen-pool.c), exporting (heap-buffer.c).
  */
 
-#include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <linux/err.h>
 #include <linux/genalloc.h>
-#include <linux/io.h>
-#include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/scatterlist.h>
 #include <linux/slab.h>
 
 struct carveout_heap {
@@ -29,84 +27,14 @@ struct carveout_heap {
 	bool no_map;
 };
 
-struct carveout_heap_buffer {
-	struct dma_heap_buffer base;
-	struct carveout_heap *carveout;
-	phys_addr_t paddr;
-};
-
-/* Zero a new buffer through a temporary mapping of just its pages. */
-static int carveout_heap_zero(phys_addr_t paddr, size_t len, bool no_map)
-{
-	void *vaddr = memremap(paddr, len, no_map ? MEMREMAP_WC : MEMREMAP_WB);
-
-	if (!vaddr)
-		return -ENOMEM;
-	memset(vaddr, 0, len);
-	memunmap(vaddr);
-	return 0;
-}
-
-static void carveout_heap_release(struct dma_heap_buffer *buffer)
-{
-	struct carveout_heap_buffer *buf =
-		container_of(buffer, typeof(*buf), base);
-
-	sg_free_table(&buffer->sgt);
-	gen_pool_free(buf->carveout->pool, buf->paddr, buffer->len);
-	kfree(buf);
-}
-
-static const struct dma_heap_buffer_ops carveout_heap_buffer_ops = {
-	.release = carveout_heap_release,
-};
-
 static struct dma_buf *carveout_heap_allocate(struct dma_heap *heap,
 					      unsigned long len, u32 fd_flags,
 					      u64 heap_flags)
 {
 	struct carveout_heap *carveout = dma_heap_get_drvdata(heap);
-	struct carveout_heap_buffer *buf;
-	struct dma_buf *dmabuf;
-	int ret = -ENOMEM;
 
-	/*
-	 * A full carveout is the common way into the fallback path: say so
-	 * before searching the whole bitmap for a range that cannot exist.
-	 */
-	if (gen_pool_avail(carveout->pool) < len)
-		return ERR_PTR(-ENOMEM);
-
-	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
-	if (!buf)
-		return ERR_PTR(-ENOMEM);
-
-	buf->paddr = gen_pool_alloc(carveout->pool, len);
-	if (!buf->paddr)
-		goto err_free;
-	buf->carveout = carveout;
-
-	ret = carveout_heap_zero(buf->paddr, len, carveout->no_map);
-	if (ret)
-		goto err_pool;
-
-	ret = sg_alloc_table(&buf->base.sgt, 1, GFP_KERNEL);
-	if (ret)
-		goto err_pool;
-	sg_set_page(buf->base.sgt.sgl, pfn_to_page(PHYS_PFN(buf->paddr)), len, 0);
-
-	dma_heap_buffer_init(&buf->base, heap, &carveout_heap_buffer_ops, len);
-	buf->base.uncached = carveout->no_map;
-	dmabuf = dma_heap_buffer_export(&buf->base, fd_flags);
-	if (IS_ERR(dmabuf))
-		carveout_heap_release(&buf->base);
-	return dmabuf;
-
-err_pool:
-	gen_pool_free(carveout->pool, buf->paddr, len);
-err_free:
-	kfree(buf);
-	return ERR_PTR(ret);
+	return dma_heap_gen_pool_allocate(heap, carveout->pool, len, fd_flags,
+					  carveout->no_map);
 }
 
 static void *carveout_heap_create(const struct dma_heap_desc *desc)
@@ -141,8 +69,9 @@ static void *carveout_heap_create(const struct dma_heap_desc *desc)
 		ret = -ENOMEM;
 		goto err_free;
 	}
-	ret = gen_pool_add(carveout->pool, desc->base, desc->size,
-			   NUMA_NO_NODE);
+	/* The pool's addresses are the physical ones. */
+	ret = gen_pool_add_virt(carveout->pool, desc->base, desc->base,
+				desc->size, NUMA_NO_NODE);
 	if (ret)
 		goto err_pool;
 	return carveout;

@@ -347,6 +347,7 @@ int dma_heaps_of_declare(struct device_node *container)
 		struct heap_node *hn = &nodes[n++];
 
 		hn->np = of_node_get(np);
+		hn->desc.node = of_fwnode_handle(np);
 		hn->desc.origin = kasprintf(GFP_KERNEL, "%pOF", np);
 		heap_parse_node(hn, container);
 	}

@@ -19,6 +19,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/printk.h>
+#include <linux/property.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -109,6 +110,8 @@ static void dma_heap_decl_create(struct dma_heap_decl *decl,
 
 	info.priv = priv;
 	info.pool = type->pool ? type->pool(priv) : NULL;
+	if (type->size)
+		info.size = type->size(priv);
 	if (desc->pool_size && !info.pool)
 		pr_notice("dma-heaps: %s: pool-size: %s heaps keep no pool; ignored\n",
 			  desc->origin, type->name);
@@ -129,6 +132,7 @@ static void dma_heap_decl_free(struct dma_heap_decl *decl)
 	kfree_const(decl->desc.compatible);
 	kfree_const(decl->desc.origin);
 	kfree_const(decl->desc.fallback);
+	fwnode_handle_put(decl->desc.node);
 	kfree(decl);
 }
 
@@ -146,6 +150,7 @@ static struct dma_heap_decl *dma_heap_decl_alloc(const struct dma_heap_desc *des
 					  GFP_KERNEL);
 	decl->desc.fallback = desc->fallback ?
 			      kstrdup_const(desc->fallback, GFP_KERNEL) : NULL;
+	decl->desc.node = fwnode_handle_get(desc->node);
 	if (!decl->desc.name || !decl->desc.compatible || !decl->desc.origin ||
 	    (desc->fallback && !decl->desc.fallback)) {
 		dma_heap_decl_free(decl);

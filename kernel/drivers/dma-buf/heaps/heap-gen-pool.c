@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Contiguous buffers from a gen_pool, for every heap type whose memory is
+ * a fixed range managed with lib/genalloc.c: the carveout heap over a
+ * reserved-memory region, the SRAM heap over the pool of an on-chip SRAM,
+ * or a vendor's own.
+ *
+ * Such a type only decides where its pool comes from. Taking a buffer
+ * out of the pool, zeroing it through a mapping of just its pages,
+ * describing it to the shared exporter and giving it back when the last
+ * user is gone are the same for all of them, and are done here.
+ *
+ * Not for: setting pools up (the types do), exporting (heap-buffer.c).
+ */
+
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/err.h>
+#include <linux/genalloc.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+
+/**
+ * struct dma_heap_gen_pool_buffer - a buffer taken from a gen_pool
+ * @base:	the shared exporter's part
+ * @pool:	the pool the buffer goes back to
+ * @addr:	the buffer's address in @pool
+ */
+struct dma_heap_gen_pool_buffer {
+	struct dma_heap_buffer base;
+	struct gen_pool *pool;
+	unsigned long addr;
+};
+
+/* Zero a new buffer through a temporary mapping of just its pages. */
+static int dma_heap_gen_pool_zero(phys_addr_t paddr, size_t len, bool uncached)
+{
+	void *vaddr = memremap(paddr, len, uncached ? MEMREMAP_WC : MEMREMAP_WB);
+
+	if (!vaddr)
+		return -ENOMEM;
+	memset(vaddr, 0, len);
+	memunmap(vaddr);
+	return 0;
+}
+
+static void dma_heap_gen_pool_release(struct dma_heap_buffer *buffer)
+{
+	struct dma_heap_gen_pool_buffer *buf =
+		container_of(buffer, typeof(*buf), base);
+
+	sg_free_table(&buffer->sgt);
+	gen_pool_free(buf->pool, buf->addr, buffer->len);
+	kfree(buf);
+}
+
+static const struct dma_heap_buffer_ops dma_heap_gen_pool_buffer_ops = {
+	.release = dma_heap_gen_pool_release,
+};
+
+/**
+ * dma_heap_gen_pool_allocate - a zeroed, contiguous buffer from a gen_pool
+ * @heap:	the heap that serves the allocation
+ * @pool:	the pool; every chunk of it must carry its physical address
+ *		(added with gen_pool_add_virt()) and cover memory that has
+ *		struct pages
+ * @len:	size in bytes, a multiple of PAGE_SIZE
+ * @fd_flags:	flags for the dma-buf's file
+ * @uncached:	the memory has no cacheable kernel mapping: it is zeroed
+ *		and mapped write-combined, and no cache maintenance is done
+ *
+ * The buffer starts on a page boundary whatever the pool's granule, so
+ * that it can be mapped to userspace page by page. It goes back to @pool
+ * when its dma-buf is released; the caller keeps @pool alive until then.
+ *
+ * Return: the dma-buf, ERR_PTR(-ENOMEM) when @pool has no range of @len
+ * bytes free (which lets the core try a fallback heap), or another
+ * ERR_PTR().
+ */
+struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
+					   struct gen_pool *pool,
+					   unsigned long len, u32 fd_flags,
+					   bool uncached)
+{
+	struct genpool_data_align align = { .align = PAGE_SIZE };
+	struct dma_heap_gen_pool_buffer *buf;
+	struct dma_buf *dmabuf;
+	phys_addr_t paddr;
+	int ret = -ENOMEM;
+
+	/*
+	 * A full pool is the common way into the fallback path: say so
+	 * before searching the whole bitmap for a range that cannot exist.
+	 */
+	if (gen_pool_avail(pool) < len)
+		return ERR_PTR(-ENOMEM);
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+
+	buf->pool = pool;
+	buf->addr = gen_pool_alloc_algo(pool, len, gen_pool_first_fit_align,
+					&align);
+	if (!buf->addr)
+		goto err_free;
+	paddr = gen_pool_virt_to_phys(pool, buf->addr);
+	if (WARN_ON_ONCE(paddr == (phys_addr_t)-1 || !PAGE_ALIGNED(paddr))) {
+		ret = -EINVAL;
+		goto err_pool;
+	}
+
+	ret = dma_heap_gen_pool_zero(paddr, len, uncached);
+	if (ret)
+		goto err_pool;
+
+	ret = sg_alloc_table(&buf->base.sgt, 1, GFP_KERNEL);
+	if (ret)
+		goto err_pool;
+	sg_set_page(buf->base.sgt.sgl, pfn_to_page(PHYS_PFN(paddr)), len, 0);
+
+	dma_heap_buffer_init(&buf->base, heap, &dma_heap_gen_pool_buffer_ops,
+			     len);
+	buf->base.uncached = uncached;
+	dmabuf = dma_heap_buffer_export(&buf->base, fd_flags);
+	if (IS_ERR(dmabuf))
+		dma_heap_gen_pool_release(&buf->base);
+	return dmabuf;
+
+err_pool:
+	gen_pool_free(pool, buf->addr, len);
+err_free:
+	kfree(buf);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_gen_pool_allocate, DMA_BUF);
