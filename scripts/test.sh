@@ -8,7 +8,7 @@
 # failure, VM that does not boot) counts as one failed check naming its
 # log, and the other stages still run.
 #
-#   test.sh [STAGE...]    stages: bindings docs dts host lint kunit vm
+#   test.sh [STAGE...]    stages: bindings docs dts host lint modules kunit vm
 #                         vm_defaults dt_invalid vm_debug (default: all)
 set -uo pipefail
 
@@ -47,6 +47,15 @@ stage_docs() { "$TOP/scripts/docs-check.sh"; }
 stage_dts() { "$TOP/scripts/dt-check.sh" dts; }
 stage_host() { "$TOP/tools/dma-heap/tests/host-test.sh"; }
 stage_kunit() { "$TOP/scripts/kunit.sh"; }
+# The heap types that can be modules built as modules (system, carveout
+# and the SRAM plugin; cma and chunk need cma_alloc(), which 6.12 does not
+# export): Image and modules, no compiler or modpost warning in the
+# project's files, every =m option a .ko. The vm stages build them in.
+stage_modules() {
+	"$TOP/scripts/kernel.sh" modules >&2 || return 1
+	echo "PASS: image-and-modules"
+}
+
 # checkpatch --strict, kernel-doc -Wall, W=1 and sparse on the project's
 # kernel files.
 stage_lint() { "$TOP/scripts/lint.sh"; }
@@ -94,7 +103,7 @@ stage_vm_debug() {
 }
 
 STAGES=("$@")
-[ ${#STAGES[@]} -gt 0 ] || STAGES=(bindings docs dts host lint kunit vm vm_defaults dt_invalid vm_debug)
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(bindings docs dts host lint modules kunit vm vm_defaults dt_invalid vm_debug)
 
 "$TOP/scripts/deps.sh" || exit 1
 for s in "${STAGES[@]}"; do

@@ -325,6 +325,17 @@ static int __init system_heap_init(void)
 	return dma_heap_type_register(&system_heap_type);
 }
 module_init(system_heap_init);
+
+/*
+ * Built as a module, the heap can go like any other type once no buffer,
+ * open file or in-kernel user holds it; heaps that fall back to it stop
+ * doing so until it is loaded again.
+ */
+static void __exit system_heap_exit(void)
+{
+	dma_heap_type_unregister(&system_heap_type);
+}
+module_exit(system_heap_exit);
 MODULE_DESCRIPTION("DMA-BUF heaps: system heap");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(DMA_BUF);
