@@ -9,6 +9,8 @@
 #                             fault injection
 #   kernel.sh stock OUT       build the same config from the pristine tree
 #   kernel.sh headers         install the pristine tree's uapi headers
+#   kernel.sh map             print overlay_map: project dir, kernel dir
+#   kernel.sh ksrc            print the pristine tree's path
 #
 # The pristine tree (KSRC, default: Debian's linux-source-6.12 unpacked
 # under build/src) is never written to. The work tree is a hard-linked
@@ -43,11 +45,13 @@ KSRC=${KSRC:-$(default_ksrc)}
 KSRC=$(cd "$KSRC" && pwd)
 [ -f "$KSRC/Makefile" ] || die "source" "KSRC=$KSRC is not a kernel tree"
 
-# Project paths and where they go in the kernel tree.
+# Project paths and where they go in the kernel tree. The patch series
+# (scripts/patches.sh) reads this too, through "kernel.sh map".
 overlay_map() {
 	echo "kernel/ ./"
 	echo "include/uapi/ include/uapi/"
 	echo "kunit/ drivers/dma-buf/heaps/tests/"
+	echo "bindings/dma-heap/ Documentation/devicetree/bindings/dma-heap/"
 }
 
 overlay_files() {
@@ -168,6 +172,12 @@ stock)
 	build_image "$KSRC" "$(cd "$2" && pwd)" "$LOGDIR/kernel-stock.log" \
 		"$TOP/scripts/configs/vm.config"
 	;;
+map)
+	overlay_map
+	;;
+ksrc)
+	echo "$KSRC"
+	;;
 headers)
 	out=$BUILD/out/headers-stock
 	if [ ! -f "$out/include/linux/dma-heap.h" ]; then
@@ -179,6 +189,6 @@ headers)
 	echo "$out"
 	;;
 *)
-	die "kernel" "usage: kernel.sh tree|vm [OUT]|stock OUT|headers"
+	die "kernel" "usage: kernel.sh tree|vm [OUT]|debug [OUT]|stock OUT|headers|map|ksrc"
 	;;
 esac
