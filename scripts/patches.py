@@ -7,7 +7,9 @@ map of scripts/kernel.sh and the author's identity. What goes into which
 patch, in what order and with what message is in scripts/series/ (see its
 "rules" file); nothing here names a project file.
 
-    patches.py plan                  print "patch<TAB>kernel path" in order
+    patches.py plan                  print "patch<TAB>kernel path<TAB>project
+                                     path" in order ("derived" for files
+                                     every patch may change)
     patches.py write OUT WORKDIR     write the series into OUT
 
 Environment: TOP (project), KSRC (pristine tree), DTHEAPS_MAP (lines
@@ -621,11 +623,12 @@ def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "plan":
         plan = Plan()
+        rel = lambda k: os.path.relpath(plan.files[k], TOP)
         for pid in plan.order:
             for k in plan.files_of(pid):
-                print("%s\t%s" % (pid, k))
+                print("%s\t%s\t%s" % (pid, k, rel(k)))
         for k in plan.derived:
-            print("derived\t%s" % k)
+            print("derived\t%s\t%s" % (k, rel(k)))
     elif cmd == "write" and len(sys.argv) == 4:
         write(sys.argv[2], sys.argv[3])
     else:

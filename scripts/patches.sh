@@ -77,18 +77,18 @@ kmake() {
 # series is compiled (an option the fragments set to m stays m).
 fragment() {
 	local k
-	for k in $(/usr/bin/python3 "$TOP/scripts/patches.py" plan |
-		awk '{print $2}' | grep '/Kconfig'); do
+	for k in $(awk '$2 ~ /\/Kconfig/ {print $3}' "$W/plan"); do
 		sed -n 's/^\(menu\)\{0,1\}config[[:space:]]\{1,\}\([A-Za-z0-9_]*\).*/CONFIG_\2=y/p' \
-			"$(src_of "$k")"
+			"$TOP/$k"
 	done
 	cat "$TOP/scripts/configs/vm.config" "$TOP/kunit/.kunitconfig"
 }
 
-# project_re: an extended regex matching the project's kernel paths.
+# project_re: an extended regex matching the project's kernel paths,
+# and the objects and modules of its C files (modpost names those).
 project_re() {
-	/usr/bin/python3 "$TOP/scripts/patches.py" plan | awk '{print $2}' |
-		sed 's/[.[\*^$()+?{|]/\\&/g' | paste -sd'|'
+	awk '{print $2; if (sub(/\.c$/, "", $2)) print $2 ".o\n" $2 ".ko"}' \
+		"$W/plan" | sed 's/[.[\*^$()+?{|]/\\&/g' | paste -sd'|'
 }
 
 # build NAME: configure and build the Image; PASS/FAIL build:NAME.
@@ -109,12 +109,18 @@ build() {
 }
 
 # checkpatch NAME PATCH: from the tree with the patch applied, so that
-# the compatibles it uses are checked against the bindings.
+# the compatibles it uses are checked against the bindings. Its SPDX
+# check runs scripts/spdxcheck.py with the first python3 on PATH, which
+# must be the system's (python3-ply, python3-git); a check that could
+# not run is a failure, not a pass.
 checkpatch() {
 	local name=$1 patch=$2 logf=$W/logs/checkpatch-$1.log
 
-	(cd "$TREE" && ./scripts/checkpatch.pl --strict "$patch") >"$logf" 2>&1
-	if grep -q '^total: 0 errors, 0 warnings, 0 checks' "$logf"; then
+	(cd "$TREE" && PATH=$W/bin:$PATH ./scripts/checkpatch.pl --strict \
+		"$patch") >"$logf" 2>&1
+	if grep -qE '^Traceback|spdxcheck|command not found' "$logf"; then
+		fail "checkpatch:$name" "checkpatch could not run all its checks: $(grep -m1 -E 'Error|error' "$logf") (see $logf)"
+	elif grep -q '^total: 0 errors, 0 warnings, 0 checks' "$logf"; then
 		pass "checkpatch:$name"
 	else
 		fail "checkpatch:$name" "$(grep -m1 -E '^(ERROR|WARNING|CHECK):' \
@@ -122,13 +128,14 @@ checkpatch() {
 	fi
 }
 
-# The tree after the last patch holds exactly the project's files.
+# The tree after the last patch holds exactly the project's files, and
+# the config every option of the fragment.
 check_result() {
-	local f bad=""
+	local k f bad="" line
 
-	while read -r _ f; do
-		cmp -s "$TREE/$f" "$(src_of "$f")" || bad="$bad $f"
-	done < <(/usr/bin/python3 "$TOP/scripts/patches.py" plan)
+	while read -r _ k f; do
+		cmp -s "$TREE/$k" "$TOP/$f" || bad="$bad $k"
+	done <"$W/plan"
 	if [ -z "$bad" ]; then
 		pass "result-is-project"
 	else
@@ -147,26 +154,15 @@ check_result() {
 	fi
 }
 
-# src_of KPATH: the project file laid over KPATH.
-src_of() {
-	local from to
-	while read -r from to; do
-		to=${to#./}
-		case "$1" in "$to"*)
-			echo "$TOP/$from${1#"$to"}"
-			return
-			;;
-		esac
-	done <<<"$DTHEAPS_MAP"
-}
-
 run_test() {
 	local t0 t p name note
 
 	t0=$(date +%s)
 	identity fallback
+	"$TOP/scripts/deps.sh" >&2 || return 1
 	rm -rf "$W"
-	mkdir -p "$W/logs"
+	mkdir -p "$W/logs" "$W/bin"
+	ln -s /usr/bin/python3 "$W/bin/python3"
 
 	if ! write_series "$W/series" "$W/work" 2>"$W/logs/series.log"; then
 		fail "series" "$(grep -m1 FAILED "$W/logs/series.log")"
@@ -176,13 +172,16 @@ run_test() {
 	while IFS= read -r note; do
 		fail "message:${note%%:*}" "${note#*: }"
 	done <"$W/work/notes"
+	/usr/bin/python3 "$TOP/scripts/patches.py" plan >"$W/plan" ||
+		return 1
 	PROJECT_RE=$(project_re)
 
 	t=$(date +%s)
+	# -f: Debian's .gitignore ignores the whole top level.
 	log "patches: copying $KSRC"
 	cp -a "$KSRC/." "$TREE/" &&
 		git -C "$TREE" init -q &&
-		git -C "$TREE" add -A &&
+		git -C "$TREE" add -A -f &&
 		git -C "$TREE" -c user.name="$DTHEAPS_AUTHOR_NAME" \
 			-c user.email="$DTHEAPS_AUTHOR_EMAIL" \
 			commit -q -m "Linux (pristine $(basename "$KSRC"))" ||
