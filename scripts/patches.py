@@ -350,7 +350,6 @@ class Makefile:
         head = first[:first.index(m.group(3)) + len(m.group(3))] + " "
         rest = raw.splitlines()[1:]
         indent = re.match(r"^\s*", rest[0]).group(0) if rest else "\t"
-        col = len(head.expandtabs())
         lines, cur = [], head
         for o in objs:
             add = o if cur in (head, indent) else " " + o
@@ -361,7 +360,6 @@ class Makefile:
             else:
                 cur += add
         lines.append(cur)
-        del col
         return "\n".join(lines) + "\n"
 
 
@@ -404,7 +402,7 @@ def derive_kconfig(kpath, state, final_text, makefile):
             out.append(text)
         elif sym in old:
             out.append(old[sym])
-    if [t for t in out] == [old[s] for s, _ in blocks if s in old] and \
+    if out == [old[s] for s, _ in blocks if s in old] and \
             len(out) == len(old):
         return pre_text
     return preamble + "\n".join(out) if out else preamble

@@ -84,11 +84,31 @@ fragment() {
 	cat "$TOP/scripts/configs/vm.config" "$TOP/kunit/.kunitconfig"
 }
 
+# once: the last assignment of each option only, so that Kconfig has no
+# override to warn about.
+once() {
+	awk '{ l[NR] = $0; s = $0; sub(/=.*/, "", s); if (s ~ /^CONFIG_/) last[s] = NR }
+	     END { for (i = 1; i <= NR; i++) { s = l[i]; sub(/=.*/, "", s)
+		   if (s !~ /^CONFIG_/ || last[s] == i) print l[i] } }'
+}
+
 # project_re: an extended regex matching the project's kernel paths,
-# and the objects and modules of its C files (modpost names those).
+# the objects and modules of its C files (modpost names those) and its
+# Kconfig options (Kconfig's dependency warnings name those).
 project_re() {
-	awk '{print $2; if (sub(/\.c$/, "", $2)) print $2 ".o\n" $2 ".ko"}' \
-		"$W/plan" | sed 's/[.[\*^$()+?{|]/\\&/g' | paste -sd'|'
+	{
+		awk '{print $2; if (sub(/\.c$/, "", $2)) print $2 ".o\n" $2 ".ko"}' \
+			"$W/plan" | sed 's/[.[\*^$()+?{|]/\\&/g'
+		grep -oE '^CONFIG_[A-Za-z0-9_]+' "$W/fragment" | sort -u |
+			grep -xFf <(fragment_own) | sed 's/^CONFIG_/\\b/; s/$/\\b/'
+	} | paste -sd'|'
+}
+
+# fragment_own: the options the project's Kconfig files declare.
+fragment_own() {
+	awk '$2 ~ /\/Kconfig/ {print $3}' "$W/plan" | while read -r k; do
+		sed -n 's/^\(menu\)\{0,1\}config[[:space:]]\{1,\}\([A-Za-z0-9_]*\).*/CONFIG_\2/p' "$TOP/$k"
+	done
 }
 
 # build NAME: configure and build the Image; PASS/FAIL build:NAME.
@@ -168,13 +188,13 @@ run_test() {
 		fail "series" "$(grep -m1 FAILED "$W/logs/series.log")"
 		return 1
 	fi
-	pass "series ($(ls "$W"/series/*.patch | grep -vc /0000-) patches)"
+	set -- "$W"/series/0*.patch
+	pass "series ($(($# - 1)) patches)"
 	while IFS= read -r note; do
 		fail "message:${note%%:*}" "${note#*: }"
 	done <"$W/work/notes"
 	/usr/bin/python3 "$TOP/scripts/patches.py" plan >"$W/plan" ||
 		return 1
-	PROJECT_RE=$(project_re)
 
 	t=$(date +%s)
 	# -f: Debian's .gitignore ignores the whole top level.
@@ -190,7 +210,8 @@ run_test() {
 
 	# The fragment is made from the final Kconfig files; options that
 	# do not exist yet are dropped by Kconfig in the early patches.
-	fragment >"$W/fragment"
+	fragment | once >"$W/fragment"
+	PROJECT_RE=$(project_re)
 
 	t=$(date +%s)
 	build base || return 1
@@ -226,7 +247,7 @@ plan)
 	/usr/bin/python3 "$TOP/scripts/patches.py" plan
 	;;
 -h | --help)
-	sed -n '3,19p' "$0"
+	sed -n '4,17p' "$0"
 	;;
 *)
 	identity
