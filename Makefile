@@ -7,6 +7,8 @@
 #   make shell    boot the VM to an interactive shell
 #   make bench    time the project's heaps against the stock 6.12 kernel
 #                 (build/bench/results.txt and results.svg)
+#   make patches  the project as a patch series against the pristine 6.12
+#                 tree, signed off by your git identity (build/patches/)
 #
 # Variables (environment or command line):
 #   KSRC=/path    your own kernel tree instead of Debian's linux-source-6.12
@@ -16,7 +18,7 @@
 
 SHELL := /bin/bash
 
-.PHONY: run test shell bench deps kunit vm-test clean distclean
+.PHONY: run test shell bench patches deps kunit vm-test clean distclean
 
 run:
 	@scripts/run.sh
@@ -30,6 +32,9 @@ test:
 bench:
 	@scripts/bench.sh
 
+patches:
+	@scripts/patches.sh
+
 kunit:
 	@scripts/test.sh kunit
 
@@ -41,7 +46,8 @@ deps:
 
 # Keeps the unpacked source and ccache; drops every build output.
 clean:
-	rm -rf build/out build/vm build/user build/dt build/logs build/linux
+	rm -rf build/out build/vm build/user build/dt build/logs build/linux \
+		build/patches build/patches-work build/patch-test
 
 distclean:
 	rm -rf build

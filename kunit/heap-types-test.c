@@ -27,6 +27,15 @@
 
 #include "../heap-internal.h"
 
+/*
+ * The test's own heap types, under the "test," prefix that
+ * vendor-prefixes.yaml reserves for tests; heaps-*.dtso use them too.
+ */
+#define TEST_COMPATIBLE		"test,dma-heap-test"
+#define TEST_COMPATIBLE_LATE	"test,dma-heap-late"
+#define TEST_COMPATIBLE_NOBODY	"test,dma-heap-nobody"
+#define TEST_COMPATIBLE_PAGED	"test,dma-heap-paged"
+
 /* A heap type that only exists: the parsing tests look at what exists. */
 static void *test_type_create(const struct dma_heap_desc *desc)
 {
@@ -42,7 +51,7 @@ static struct dma_buf *test_type_allocate(struct dma_heap *heap,
 
 static struct dma_heap_type test_type = {
 	.name = "kunit",
-	.compatible = "kunit,dma-heap-test",
+	.compatible = TEST_COMPATIBLE,
 	.owner = THIS_MODULE,
 	.create = test_type_create,
 	.allocate = test_type_allocate,
@@ -50,7 +59,7 @@ static struct dma_heap_type test_type = {
 
 static struct dma_heap_type late_type = {
 	.name = "kunit-late",
-	.compatible = "kunit,dma-heap-late",
+	.compatible = TEST_COMPATIBLE_LATE,
 	.owner = THIS_MODULE,
 	.create = test_type_create,
 	.allocate = test_type_allocate,
@@ -544,7 +553,7 @@ static void declare_refuses_duplicate_name(struct kunit *test)
 {
 	struct dma_heap_desc desc = {
 		.name = "kunit-twice",
-		.compatible = "kunit,dma-heap-nobody",
+		.compatible = TEST_COMPATIBLE_NOBODY,
 	};
 
 	KUNIT_ASSERT_EQ(test, dma_heap_declare(&desc), 0);
@@ -608,7 +617,7 @@ static void paged_destroy(void *priv)
 
 static struct dma_heap_type paged_type = {
 	.name = "kunit-paged",
-	.compatible = "kunit,dma-heap-paged",
+	.compatible = TEST_COMPATIBLE_PAGED,
 	.owner = THIS_MODULE,
 	.create = paged_create,
 	.destroy = paged_destroy,
@@ -619,7 +628,7 @@ static void type_unregistered_under_live_buffer(struct kunit *test)
 {
 	struct dma_heap_desc desc = {
 		.name = "kunit-paged",
-		.compatible = "kunit,dma-heap-paged",
+		.compatible = TEST_COMPATIBLE_PAGED,
 	};
 	struct dma_heap *heap;
 	struct dma_buf *dmabuf;

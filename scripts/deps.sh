@@ -10,6 +10,7 @@ set -euo pipefail
 PKGS=(
 	build-essential flex bison bc libssl-dev libelf-dev cpio kmod rsync
 	xz-utils ccache sparse python3 python3-yaml python3-docutils python3-sphinx
+	python3-ply python3-git git
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	qemu-system-arm device-tree-compiler dt-schema
 	linux-source-6.12

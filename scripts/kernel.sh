@@ -13,6 +13,8 @@
 #   kernel.sh headers         install the pristine tree's uapi headers
 #   kernel.sh lint [OUT]      compile the project's directories with W=1
 #                             and sparse (C=1); the log is printed
+#   kernel.sh map             print overlay_map: project dir, kernel dir
+#   kernel.sh ksrc            print the pristine tree's path
 #
 # The pristine tree (KSRC, default: Debian's linux-source-6.12 unpacked
 # under build/src) is never written to. The work tree is a hard-linked
@@ -47,11 +49,13 @@ KSRC=${KSRC:-$(default_ksrc)}
 KSRC=$(cd "$KSRC" && pwd)
 [ -f "$KSRC/Makefile" ] || die "source" "KSRC=$KSRC is not a kernel tree"
 
-# Project paths and where they go in the kernel tree.
+# Project paths and where they go in the kernel tree. The patch series
+# (scripts/patches.sh) reads this too, through "kernel.sh map".
 overlay_map() {
 	echo "kernel/ ./"
 	echo "include/uapi/ include/uapi/"
 	echo "kunit/ drivers/dma-buf/heaps/tests/"
+	echo "bindings/dma-heap/ Documentation/devicetree/bindings/dma-heap/"
 }
 
 overlay_files() {
@@ -227,6 +231,12 @@ lint)
 		drivers/dma-buf/ 2>&1 ||
 		die "lint" "W=1 C=2 build of drivers/dma-buf/ failed"
 	;;
+map)
+	overlay_map
+	;;
+ksrc)
+	echo "$KSRC"
+	;;
 headers)
 	out=$BUILD/out/headers-stock
 	if [ ! -f "$out/include/linux/dma-heap.h" ]; then
@@ -238,6 +248,6 @@ headers)
 	echo "$out"
 	;;
 *)
-	die "kernel" "usage: kernel.sh tree|vm [OUT]|debug [OUT]|modules [OUT]|stock OUT|headers|lint [OUT]"
+	die "kernel" "usage: kernel.sh tree|vm [OUT]|debug [OUT]|modules [OUT]|stock OUT|headers|lint [OUT]|map|ksrc"
 	;;
 esac
