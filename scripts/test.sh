@@ -8,8 +8,9 @@
 # failure, VM that does not boot) counts as one failed check naming its
 # log, and the other stages still run.
 #
-#   test.sh [STAGE...]    stages: bindings docs dts host lint modules kunit vm
-#                         vm_defaults dt_invalid vm_debug (default: all)
+#   test.sh [STAGE...]    stages: bindings docs dts host lint modules kunit
+#                         patches vm vm_defaults dt_invalid vm_debug
+#                         (default: all)
 set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"
@@ -55,6 +56,10 @@ stage_modules() {
 	"$TOP/scripts/kernel.sh" modules >&2 || return 1
 	echo "PASS: image-and-modules"
 }
+
+# The patch series: git am onto a fresh copy of the pristine tree,
+# checkpatch --strict and an arm64 build after every patch.
+stage_patches() { "$TOP/scripts/patches.sh" test; }
 
 # checkpatch --strict, kernel-doc -Wall, W=1 and sparse on the project's
 # kernel files.
@@ -103,7 +108,7 @@ stage_vm_debug() {
 }
 
 STAGES=("$@")
-[ ${#STAGES[@]} -gt 0 ] || STAGES=(bindings docs dts host lint modules kunit vm vm_defaults dt_invalid vm_debug)
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(bindings docs dts host lint modules kunit patches vm vm_defaults dt_invalid vm_debug)
 
 "$TOP/scripts/deps.sh" || exit 1
 for s in "${STAGES[@]}"; do

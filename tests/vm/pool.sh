@@ -76,13 +76,15 @@ free=$(meminfo MemFree)
 # Fill tmpfs (whose pages cannot be reclaimed) to 8 MiB short of free
 # memory, then a MiB at a time until the pool gives memory back: the
 # pool is the only sizeable thing left to reclaim, so that is soon
-# below the kernel's watermarks. At most free memory plus the pool: by
-# then a pool that does not shrink has made the system run out.
+# below the kernel's watermarks. At most free memory plus the pool and
+# 64 MiB of slack (reclaim may first find a few MiB elsewhere, and the
+# shrinker is asked in proportion to what it holds): by then a pool that
+# does not shrink has made the system run out.
 mkdir -p /mnt/fill
 mount -t tmpfs -o size=100% tmpfs /mnt/fill
 mib=$(( (free - 8388608) / 1048576 ))
 dd if=/dev/zero of=/mnt/fill/hog bs=1M count=$mib 2>/dev/null
-limit=$((mib + 8 + before / 1048576))
+limit=$((mib + 8 + 64 + before / 1048576))
 while [ "$(cat $S/pool_bytes)" -ge "$before" ] && [ $mib -lt $limit ]; do
 	dd if=/dev/zero of=/mnt/fill/hog bs=1M count=1 seek=$mib \
 		conv=notrunc 2>/dev/null

@@ -6,6 +6,9 @@
  * /dev/dma_heap/<name> that answers one ioctl, DMA_HEAP_IOCTL_ALLOC. The
  * layout and numbers below are fixed by mainline Linux; binaries built
  * against mainline's header must work unchanged, so nothing here may move.
+ *
+ * Copyright (C) 2011 Google, Inc.
+ * Copyright (C) 2019 Linaro Ltd.
  */
 #ifndef _UAPI_LINUX_DMABUF_POOL_H
 #define _UAPI_LINUX_DMABUF_POOL_H

@@ -13,6 +13,9 @@
  * device, by each live buffer it exported and by each in-kernel user that
  * found it with dma_heap_find(). dma_heap_remove() takes the heap out of
  * the registry and off /dev; the memory goes when the last reference does.
+ *
+ * Copyright (C) 2011 Google, Inc.
+ * Copyright (C) 2019 Linaro Ltd.
  */
 
 #include <linux/cdev.h>

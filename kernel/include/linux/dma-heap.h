@@ -12,6 +12,9 @@
  *
  * It does not describe the device tree: heaps declared there are turned
  * into plain descriptions before any heap code sees them.
+ *
+ * Copyright (C) 2011 Google, Inc.
+ * Copyright (C) 2019 Linaro Ltd.
  */
 
 #ifndef _DMA_HEAPS_H

@@ -10,6 +10,13 @@
  *
  * Not for: fixed-size chunks (chunk_heap.c), static regions
  * (carveout_heap.c), exporting (heap-buffer.c).
+ *
+ * Copyright (C) 2012, 2019, 2020 Linaro Ltd.
+ * Author: <benjamin.gaignard@linaro.org> for ST-Ericsson.
+ *
+ * Also utilizing parts of Andrew Davis' SRAM heap:
+ * Copyright (C) 2019 Texas Instruments Incorporated - http://www.ti.com/
+ *	Andrew F. Davis <afd@ti.com>
  */
 
 #include <linux/cma.h>

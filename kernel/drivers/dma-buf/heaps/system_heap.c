@@ -13,6 +13,13 @@
  *
  * Not for: how a buffer is exported or mapped (heap-buffer.c), how the
  * pool keeps and zeroes blocks (page-pool.c).
+ *
+ * Copyright (C) 2011 Google, Inc.
+ * Copyright (C) 2019, 2020 Linaro Ltd.
+ *
+ * Portions based off of Andrew Davis' SRAM heap:
+ * Copyright (C) 2019 Texas Instruments Incorporated - http://www.ti.com/
+ *	Andrew F. Davis <afd@ti.com>
  */
 
 #include <linux/dma-buf.h>
