@@ -12,11 +12,8 @@
 
 TOOL=${1:-dma-heap}
 SYS=/sys/class/dma_heap
-npass=0
-nfail=0
-
-pass() { echo "PASS: $1"; npass=$((npass + 1)); }
-fail() { echo "FAIL: $1: $2"; nfail=$((nfail + 1)); }
+SUITE=fallback
+. "$(dirname "$0")/lib.sh"
 attr() { cat "$SYS/$1/$2" 2>/dev/null; }
 
 tested=0
@@ -67,5 +64,4 @@ done
 if [ $tested -eq 0 ]; then
 	echo "# no heap with a region and a fallback in this device tree"
 fi
-echo "# fallback: $npass passed, $nfail failed"
-[ $nfail -eq 0 ]
+summary

@@ -22,17 +22,13 @@
 
 PROG=${1:-dma-heap-fuzz}
 OUT=/tmp/faults.$$
-npass=0
-nfail=0
-
-pass() { echo "PASS: $1"; npass=$((npass + 1)); }
-fail() { echo "FAIL: $1: $2"; nfail=$((nfail + 1)); }
+SUITE=faults
+. "$(dirname "$0")/lib.sh"
 
 finish()
 {
 	rm -f "$OUT"
-	echo "# faults: $npass passed, $nfail failed"
-	[ $nfail -eq 0 ]
+	summary
 	exit
 }
 

@@ -18,11 +18,8 @@
 PROG=${1:-dma-heap-fuzz}
 CALLS=${HOSTILE_CALLS:-100000}
 OUT=/tmp/hostile.$$
-npass=0
-nfail=0
-
-pass() { echo "PASS: $1"; npass=$((npass + 1)); }
-fail() { echo "FAIL: $1: $2"; nfail=$((nfail + 1)); }
+SUITE=hostile
+. "$(dirname "$0")/lib.sh"
 
 # run NAME SUMMARY ARGS...: run the program with ARGS, show its output,
 # and count its PASS/FAIL lines. SUMMARY is a pattern of the line it
@@ -59,7 +56,7 @@ run()
 
 if [ ! -x "$PROG" ] && ! command -v "$PROG" >/dev/null 2>&1; then
 	fail hostile "no program $PROG"
-	echo "# hostile: $npass passed, $nfail failed"
+	summary
 	exit 1
 fi
 
@@ -77,5 +74,4 @@ else
 	pass hostile-kernel-log
 fi
 
-echo "# hostile: $npass passed, $nfail failed"
-[ $nfail -eq 0 ]
+summary

@@ -22,11 +22,8 @@ KO=/lib/modules/$MOD.ko
 DEV=/dev/dma_heap/$HEAP
 SYS=/sys/class/dma_heap/$HEAP
 FIFO=/tmp/plugin-hold
-npass=0
-nfail=0
-
-pass() { echo "PASS: $1"; npass=$((npass + 1)); }
-fail() { echo "FAIL: $1: $2"; nfail=$((nfail + 1)); }
+SUITE=plugin
+. "$(dirname "$0")/lib.sh"
 loaded() { grep -q "^$MOD " /proc/modules; }
 refcnt() { cat "/sys/module/$MOD/refcnt" 2>/dev/null; }
 
@@ -42,8 +39,7 @@ wait_for() {
 
 finish() {
 	loaded && rmmod "$MOD" 2>/dev/null
-	echo "plugin: $npass passed, $nfail failed"
-	[ $nfail -eq 0 ]
+	summary
 	exit
 }
 

@@ -13,14 +13,10 @@
 TOOL=${1:-dma-heap}
 HEAP=system
 S=/sys/class/dma_heap/$HEAP
-npass=0
-nfail=0
-
-pass() { echo "PASS: $1"; npass=$((npass + 1)); }
-fail() { echo "FAIL: $1: $2"; nfail=$((nfail + 1)); }
+SUITE=pool
+. "$(dirname "$0")/lib.sh"
 finish() {
-	echo "# pool: $npass passed, $nfail failed"
-	[ $nfail -eq 0 ]
+	summary
 	exit
 }
 

@@ -16,11 +16,8 @@ SECS=${2:-12}
 PROCS=${3:-4}
 SYS=/sys/class/dma_heap
 TOLERANCE_KB=32768
-npass=0
-nfail=0
-
-pass() { echo "PASS: $1"; npass=$((npass + 1)); }
-fail() { echo "FAIL: $1: $2"; nfail=$((nfail + 1)); }
+SUITE=pressure
+. "$(dirname "$0")/lib.sh"
 kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 pooled_kb() {
 	t=0
@@ -124,5 +121,4 @@ else
 	pass "pressure-no-oom-kill"
 fi
 
-echo "# pressure: $npass passed, $nfail failed"
-[ $nfail -eq 0 ]
+summary
