@@ -9,9 +9,12 @@
  */
 
 #include <kunit/test.h>
+#include <linux/delay.h>
 #include <linux/dma-heap.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/scatterlist.h>
@@ -197,6 +200,74 @@ static void pool_recycled_block_is_zeroed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats_of(ctx).hits, 15);
 }
 
+/* Poll until the background zeroing is done; false after @ms. */
+static bool zeroed_within(struct pool_ctx *ctx, unsigned int ms)
+{
+	unsigned long timeout = jiffies + msecs_to_jiffies(ms);
+
+	while (stats_of(ctx).zeroing_bytes) {
+		if (time_after(jiffies, timeout))
+			return false;
+		usleep_range(100, 200);
+	}
+	return true;
+}
+
+/* Nobody waits or asks: the pool's own timer starts the zeroing. */
+static void pool_zeroes_without_being_asked(struct kunit *test)
+{
+	struct pool_ctx *ctx = make_pool(test, SZ_1M);
+	struct page *page;
+
+	page = dma_heap_pool_alloc(ctx->pool, 4);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	dirty_block(page, 4);
+	dma_heap_pool_free(ctx->pool, page, 4);
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).zeroing_bytes, SZ_64K);
+
+	KUNIT_ASSERT_TRUE(test, zeroed_within(ctx, 2000));
+	page = dma_heap_pool_alloc(ctx->pool, 4);
+	KUNIT_EXPECT_TRUE(test, block_is_zero(page, 4));
+	dma_heap_pool_free(ctx->pool, page, 4);
+}
+
+/* Wait by the clock: a sleep may last longer than asked. */
+static void busy_wait_us(unsigned int us)
+{
+	ktime_t until = ktime_add_us(ktime_get(), us);
+
+	while (ktime_before(ktime_get(), until))
+		cpu_relax();
+}
+
+/*
+ * Frees that keep coming, each well within the zeroing delay of the one
+ * before, must not keep pushing the zeroing back: blocks freed early in
+ * the stream are zeroed while it still runs. The frees are 100 us apart
+ * by the clock (a sleep could last longer than the delay); the worker
+ * gets the CPU at cond_resched(), even on one CPU without preemption.
+ */
+static void pool_steady_frees_do_not_postpone_zeroing(struct kunit *test)
+{
+	struct pool_ctx *ctx = make_pool(test, SZ_1M);
+	struct page *blocks[128];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(blocks); i++) {
+		blocks[i] = dma_heap_pool_alloc(ctx->pool, 0);
+		KUNIT_ASSERT_NOT_NULL(test, blocks[i]);
+	}
+	/* 12.8 ms in all: 25 zeroing delays, 3 ticks even at HZ=250. */
+	for (i = 0; i < ARRAY_SIZE(blocks); i++) {
+		dma_heap_pool_free(ctx->pool, blocks[i], 0);
+		busy_wait_us(100);
+		cond_resched();
+	}
+	KUNIT_EXPECT_LT(test, stats_of(ctx).zeroing_bytes,
+			ARRAY_SIZE(blocks) * PAGE_SIZE);
+	KUNIT_EXPECT_TRUE(test, zeroed_within(ctx, 2000));
+}
+
 static const bool wait_cases[] = { true, false };
 
 static void wait_desc(const bool *wait, char *desc)
@@ -288,6 +359,8 @@ static struct kunit_case dma_heap_pool_cases[] = {
 	KUNIT_CASE(pool_misses_then_hits),
 	KUNIT_CASE(pool_free_sgt_keeps_what_fits),
 	KUNIT_CASE_PARAM(pool_recycled_block_is_zeroed, wait_gen_params),
+	KUNIT_CASE(pool_zeroes_without_being_asked),
+	KUNIT_CASE(pool_steady_frees_do_not_postpone_zeroing),
 	KUNIT_CASE(pool_keeps_at_most_its_size),
 	KUNIT_CASE(pool_prefill_runs_in_background),
 	KUNIT_CASE(pool_prefill_stops_at_its_size),

@@ -17,7 +17,9 @@
  * Not for: choosing block sizes (the heap type does), exporting.
  */
 
+#include <linux/bitops.h>
 #include <linux/dma-heap.h>
+#include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -35,11 +37,18 @@
 
 /*
  * How long freed blocks wait before the background zeroing starts. A
- * free never wakes a thread itself, and a buffer freed and allocated
- * again at once (a camera's frame loop) is zeroed once, by the
- * allocation, instead of twice.
+ * free never wakes a thread itself, a burst of frees wakes the worker
+ * once, and a buffer freed and allocated again at once (a camera's frame
+ * loop) takes its blocks back before the worker wakes instead of racing
+ * it for them. The delay has a timer of its own rather than a delayed
+ * work: a jiffy-based "2 ms" is 4 to 8 ms at HZ=250, and freed memory
+ * should not sit dirty that long when a burst of allocations may follow.
  */
-#define DMA_HEAP_POOL_ZERO_DELAY	msecs_to_jiffies(2)
+#define DMA_HEAP_POOL_ZERO_DELAY_NS	(500 * NSEC_PER_USEC)
+#define DMA_HEAP_POOL_ZERO_SLACK_NS	(250 * NSEC_PER_USEC)
+
+/* Bit of dma_heap_pool.zero_flags: the zeroing timer is set. */
+#define DMA_HEAP_POOL_ZERO_ARMED	0
 
 /**
  * struct dma_heap_pool_list - pooled blocks of one size
@@ -66,8 +75,10 @@ struct dma_heap_pool_list {
  * @dying:	set by dma_heap_pool_destroy(): keep nothing more
  * @ops:	where the memory comes from and goes back to
  * @priv:	argument of @ops
- * @zero_work:	zeroes dirty blocks, a moment after the first of them is
- *		freed, so that a burst of frees wakes it once
+ * @zero_timer:	starts @zero_work a moment after the first dirty block
+ *		is freed, so that a burst of frees wakes it once
+ * @zero_flags:	DMA_HEAP_POOL_ZERO_ARMED while @zero_timer is set
+ * @zero_work:	zeroes dirty blocks
  * @prefill_work: fills the pool up to @prefill_bytes
  * @prefill_bytes: how much to prefill
  * @node:	entry in dma_heap_pools, for the shrinker
@@ -84,7 +95,9 @@ struct dma_heap_pool {
 	bool dying;
 	const struct dma_heap_pool_ops *ops;
 	void *priv;
-	struct delayed_work zero_work;
+	struct hrtimer zero_timer;
+	unsigned long zero_flags;
+	struct work_struct zero_work;
 	struct work_struct prefill_work;
 	size_t prefill_bytes;
 	struct list_head node;
@@ -201,14 +214,37 @@ static bool pool_keep_dirty(struct dma_heap_pool *pool, struct page *page,
 	return true;
 }
 
-/* After blocks were kept: count them, and have them zeroed in a moment. */
+/*
+ * After blocks were kept: count them, and have them zeroed in a moment.
+ * The timer is set by the first free of a burst only; later ones must
+ * not push it back, or a steady stream of frees would keep the worker
+ * from ever starting.
+ */
 static void pool_kept(struct dma_heap_pool *pool, size_t bytes)
 {
 	if (!bytes)
 		return;
 	atomic_long_add(bytes >> PAGE_SHIFT, &dma_heap_pooled_pages);
-	queue_delayed_work(system_unbound_wq, &pool->zero_work,
-			   DMA_HEAP_POOL_ZERO_DELAY);
+	if (!test_and_set_bit(DMA_HEAP_POOL_ZERO_ARMED, &pool->zero_flags))
+		hrtimer_start_range_ns(&pool->zero_timer,
+				       ns_to_ktime(DMA_HEAP_POOL_ZERO_DELAY_NS),
+				       DMA_HEAP_POOL_ZERO_SLACK_NS,
+				       HRTIMER_MODE_REL);
+}
+
+/*
+ * Runs in interrupt context: hand the zeroing to a worker. The bit is
+ * cleared first, so a block freed from here on sets the timer again
+ * instead of being left for a worker that has already looked.
+ */
+static enum hrtimer_restart dma_heap_pool_zero_timer(struct hrtimer *timer)
+{
+	struct dma_heap_pool *pool = container_of(timer, struct dma_heap_pool,
+						  zero_timer);
+
+	clear_bit(DMA_HEAP_POOL_ZERO_ARMED, &pool->zero_flags);
+	queue_work(system_unbound_wq, &pool->zero_work);
+	return HRTIMER_NORESTART;
 }
 
 /**
@@ -285,8 +321,7 @@ static struct page *take_dirty(struct dma_heap_pool *pool,
 
 static void dma_heap_pool_zero_work(struct work_struct *work)
 {
-	struct dma_heap_pool *pool = container_of(to_delayed_work(work),
-						  struct dma_heap_pool,
+	struct dma_heap_pool *pool = container_of(work, struct dma_heap_pool,
 						  zero_work);
 	unsigned int order;
 	struct page *page;
@@ -457,11 +492,18 @@ static unsigned long dma_heap_pool_scan(struct shrinker *shrinker,
 	return dma_heap_pools_shrink(sc->nr_to_scan) ?: SHRINK_STOP;
 }
 
-/* Wait until the pool's background work is done (for tests). */
+/*
+ * Wait until the pool's background work is done (for tests); zeroing
+ * that is still waiting for its timer starts at once.
+ */
 void dma_heap_pool_wait_idle(struct dma_heap_pool *pool)
 {
 	flush_work(&pool->prefill_work);
-	flush_delayed_work(&pool->zero_work);
+	if (hrtimer_cancel(&pool->zero_timer)) {
+		clear_bit(DMA_HEAP_POOL_ZERO_ARMED, &pool->zero_flags);
+		queue_work(system_unbound_wq, &pool->zero_work);
+	}
+	flush_work(&pool->zero_work);
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_heap_pool_wait_idle);
 
@@ -520,7 +562,9 @@ struct dma_heap_pool *dma_heap_pool_create(const unsigned int *orders,
 	pool->priv = priv;
 	atomic64_set(&pool->hits, 0);
 	atomic64_set(&pool->misses, 0);
-	INIT_DELAYED_WORK(&pool->zero_work, dma_heap_pool_zero_work);
+	hrtimer_init(&pool->zero_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	pool->zero_timer.function = dma_heap_pool_zero_timer;
+	INIT_WORK(&pool->zero_work, dma_heap_pool_zero_work);
 	INIT_WORK(&pool->prefill_work, dma_heap_pool_prefill_work);
 
 	mutex_lock(&dma_heap_pools_lock);
@@ -547,7 +591,8 @@ void dma_heap_pool_destroy(struct dma_heap_pool *pool)
 	mutex_unlock(&dma_heap_pools_lock);
 
 	cancel_work_sync(&pool->prefill_work);
-	cancel_delayed_work_sync(&pool->zero_work);
+	hrtimer_cancel(&pool->zero_timer);
+	cancel_work_sync(&pool->zero_work);
 	pool_drain(pool, ULONG_MAX, &blocks);
 	pool_free_list(pool, &blocks);
 	kfree(pool);
