@@ -217,6 +217,51 @@ static void core_alloc_rounds_up_to_pages(struct kunit *test)
 	dma_heap_remove(heap);
 }
 
+/*
+ * An exclusive heap that ran out of memory is not asked again for as
+ * much or more until one of its buffers is released (this test heap
+ * never has any); smaller requests, other heaps, and heaps that are not
+ * exclusive are asked every time.
+ */
+static void core_exclusive_heap_is_not_asked_again_when_full(struct kunit *test)
+{
+	struct test_heap_log log = {}, shared_log = {};
+	struct dma_heap_export_info info = {
+		.name = "kunit-exclusive",
+		.ops = &test_heap_ops,
+		.priv = &log,
+		.exclusive = true,
+	};
+	struct dma_heap *heap = dma_heap_add(&info), *shared;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, heap);
+	shared = test_heap_add(test, "kunit-shared", &shared_log);
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_buffer_alloc(heap, SZ_64K,
+							    O_RDWR, 0)),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_buffer_alloc(heap, SZ_64K,
+							    O_RDWR, 0)),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_buffer_alloc(heap, SZ_1M,
+							    O_RDWR, 0)),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, log.allocations, 1);
+
+	/* Smaller: may fit; asked, and then remembered in turn. */
+	dma_heap_buffer_alloc(heap, SZ_4K, O_RDWR, 0);
+	dma_heap_buffer_alloc(heap, SZ_16K, O_RDWR, 0);
+	KUNIT_EXPECT_EQ(test, log.allocations, 2);
+	KUNIT_EXPECT_EQ(test, log.last_len, SZ_4K);
+
+	dma_heap_buffer_alloc(shared, SZ_64K, O_RDWR, 0);
+	dma_heap_buffer_alloc(shared, SZ_64K, O_RDWR, 0);
+	KUNIT_EXPECT_EQ(test, shared_log.allocations, 2);
+
+	dma_heap_remove(shared);
+	dma_heap_remove(heap);
+}
+
 static struct dma_heap *test_heap_add_fallback(struct kunit *test,
 					       const char *name,
 					       const char *fallback,
@@ -288,6 +333,7 @@ static struct kunit_case dma_heap_core_cases[] = {
 			 bad_alloc_gen_params),
 	KUNIT_CASE(core_alloc_rounds_up_to_pages),
 	KUNIT_CASE(core_fallback_follows_registration),
+	KUNIT_CASE(core_exclusive_heap_is_not_asked_again_when_full),
 	{}
 };
 

@@ -310,27 +310,36 @@ static phys_addr_t buffer_phys(struct dma_buf *dmabuf, unsigned int nth)
 	return 0;
 }
 
-static void carveout_allocates_until_full(struct kunit *test)
+/* A 2 MiB carveout heap over memory of the test's own, at *@base. */
+static struct dma_heap *declare_carveout(struct kunit *test, const char *name,
+					 phys_addr_t *base)
 {
 	struct dma_heap_desc desc = {
-		.name = "kunit-carveout",
+		.name = name,
 		.compatible = "linux,dma-heap-carveout",
 		.size = SZ_2M,
 	};
-	struct dma_buf *bufs[4];
-	struct dma_heap *heap;
-	unsigned int i;
 
 	desc.base = test_region(test, desc.size);
-	heap = declare_heap(test, &desc);
+	*base = desc.base;
+	return declare_heap(test, &desc);
+}
 
+static void carveout_allocates_until_full(struct kunit *test)
+{
+	struct dma_buf *bufs[4];
+	struct dma_heap *heap;
+	phys_addr_t base;
+	unsigned int i;
+
+	heap = declare_carveout(test, "kunit-carveout", &base);
 	for (i = 0; i < ARRAY_SIZE(bufs); i++) {
 		bufs[i] = alloc_from(heap, SZ_512K);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, bufs[i]);
 		KUNIT_EXPECT_EQ(test, bufs[i]->size, SZ_512K);
-		KUNIT_EXPECT_GE(test, buffer_phys(bufs[i], 0), desc.base);
+		KUNIT_EXPECT_GE(test, buffer_phys(bufs[i], 0), base);
 		KUNIT_EXPECT_LE(test, buffer_phys(bufs[i], 0) + SZ_512K,
-				desc.base + desc.size);
+				base + SZ_2M);
 		KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(buffer_phys(bufs[i], 0)));
 		expect_zeroed(test, bufs[i]);
 	}
@@ -346,6 +355,48 @@ static void carveout_allocates_until_full(struct kunit *test)
 
 	for (i = 0; i < ARRAY_SIZE(bufs); i++)
 		dma_buf_put(bufs[i]);
+}
+
+/*
+ * The core remembers that a carveout had no room for a request (it is
+ * exclusive), and must never refuse what the carveout could serve: a
+ * smaller request, or any request once a buffer was released.
+ */
+static void carveout_full_is_forgotten_on_release(struct kunit *test)
+{
+	struct dma_buf *bufs[4], *big;
+	struct dma_heap *heap;
+	phys_addr_t base;
+	unsigned int i;
+
+	heap = declare_carveout(test, "kunit-carveout-frag", &base);
+	for (i = 0; i < ARRAY_SIZE(bufs); i++) {
+		bufs[i] = alloc_from(heap, SZ_512K);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, bufs[i]);
+	}
+
+	/* Two holes of 512 KiB, not next to each other: 1 MiB fails... */
+	put_and_flush(bufs[0]);
+	put_and_flush(bufs[2]);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(alloc_from(heap, SZ_1M)), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(alloc_from(heap, SZ_1M)), -ENOMEM);
+	/* ...512 KiB still fits, twice. */
+	bufs[0] = alloc_from(heap, SZ_512K);
+	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, bufs[0]);
+	bufs[2] = alloc_from(heap, SZ_512K);
+	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, bufs[2]);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(alloc_from(heap, PAGE_SIZE)), -ENOMEM);
+
+	/* A release makes room: 1 MiB fits once two neighbours went. */
+	put_and_flush(bufs[1]);
+	put_and_flush(bufs[2]);
+	big = alloc_from(heap, SZ_1M);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, big);
+	expect_zeroed(test, big);
+
+	dma_buf_put(big);
+	dma_buf_put(bufs[0]);
+	dma_buf_put(bufs[3]);
 }
 
 static void carveout_needs_a_static_region(struct kunit *test)
@@ -731,6 +782,7 @@ static struct kunit_case dma_heap_types_cases[] = {
 	KUNIT_CASE(type_unregistered_under_live_buffer),
 	KUNIT_CASE(declare_refuses_duplicate_name),
 	KUNIT_CASE(carveout_allocates_until_full),
+	KUNIT_CASE(carveout_full_is_forgotten_on_release),
 	KUNIT_CASE(carveout_needs_a_static_region),
 	KUNIT_CASE(chunk_buffers_are_aligned_chunks),
 	KUNIT_CASE(chunk_heap_runs_out_cleanly),

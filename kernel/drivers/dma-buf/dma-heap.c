@@ -54,6 +54,11 @@
  *		cleared under heap_list_lock, read under RCU
  * @owner:	module providing @ops
  * @pool:	the heap's page pool, or NULL
+ * @exclusive:	only the release of one of its buffers makes room in the
+ *		heap (see dma_heap_known_full())
+ * @releases:	buffers of an exclusive heap released so far
+ * @full:	for an exclusive heap, the smallest request that failed for
+ *		lack of memory and the @releases it failed at, or 0
  * @dev:	the heap's device; its refcount is the heap's
  * @cdev:	the heap's char device
  * @list:	entry in heap_list, under heap_list_lock
@@ -72,6 +77,9 @@ struct dma_heap {
 	struct dma_heap __rcu *fallback_heap;
 	struct module *owner;
 	struct dma_heap_pool *pool;
+	bool exclusive;
+	atomic64_t releases;
+	atomic64_t full;
 	struct device dev;
 	struct cdev cdev;
 	struct list_head list;
@@ -127,14 +135,66 @@ static struct dma_heap *dev_to_heap(struct device *dev)
 	return container_of(dev, struct dma_heap, dev);
 }
 
+/*
+ * An exclusive heap (a carveout, an SRAM) gets memory back only when one
+ * of its own buffers is released. A request that failed for lack of
+ * memory therefore fails again, and so does any larger one, until the
+ * next release: the heap is not asked again meanwhile. A full carveout
+ * then costs the allocations it passes to its fallback heap nothing, and
+ * a fragmented one is not searched again for a range it does not have.
+ *
+ * @full packs the failed request's pages (low bits) with the count of
+ * releases it failed at (high bits). The count is read before the heap is
+ * asked and bumped after a release gave the memory back, so a release
+ * the attempt may have missed always makes the mark stale.
+ */
+#define DMA_HEAP_FULL_PAGE_BITS	24
+#define DMA_HEAP_FULL_PAGES	GENMASK_ULL(DMA_HEAP_FULL_PAGE_BITS - 1, 0)
+
+static u64 dma_heap_full_mark(u64 releases, size_t len)
+{
+	return releases << DMA_HEAP_FULL_PAGE_BITS | len >> PAGE_SHIFT;
+}
+
+static bool dma_heap_known_full(struct dma_heap *heap, u64 releases,
+				size_t len)
+{
+	u64 full = atomic64_read(&heap->full);
+	u64 mark = dma_heap_full_mark(releases, len);
+
+	return full && (full ^ mark) <= DMA_HEAP_FULL_PAGES &&
+	       (mark & DMA_HEAP_FULL_PAGES) >= (full & DMA_HEAP_FULL_PAGES);
+}
+
+static void dma_heap_note_full(struct dma_heap *heap, u64 releases,
+			       size_t len)
+{
+	/* Larger requests are not remembered; they are rare. */
+	if (len >> PAGE_SHIFT > DMA_HEAP_FULL_PAGES ||
+	    dma_heap_known_full(heap, releases, len))
+		return;
+	atomic64_set(&heap->full, dma_heap_full_mark(releases, len));
+}
+
 static struct dma_buf *dma_heap_allocate_one(struct dma_heap *heap,
 					     size_t len, u32 fd_flags,
 					     u64 heap_flags)
 {
+	struct dma_buf *dmabuf;
+	u64 releases;
+
 	if (READ_ONCE(heap->removed))
 		return ERR_PTR(-ENODEV);
+	if (!heap->exclusive)
+		return heap->ops->allocate(heap, len, fd_flags, heap_flags);
 
-	return heap->ops->allocate(heap, len, fd_flags, heap_flags);
+	releases = atomic64_read_acquire(&heap->releases);
+	if (dma_heap_known_full(heap, releases, len))
+		return ERR_PTR(-ENOMEM);
+	dmabuf = heap->ops->allocate(heap, len, fd_flags, heap_flags);
+	if (dmabuf == ERR_PTR(-ENOMEM))
+		dma_heap_note_full(heap, releases, len);
+	return dmabuf;
 }
 
 /*
@@ -432,6 +492,9 @@ void dma_heap_uncharge(struct dma_heap *heap, size_t len)
 {
 	atomic64_sub(len, &heap->used_bytes);
 	atomic64_dec(&heap->buffers);
+	/* The buffer's memory is back: see dma_heap_known_full(). */
+	if (heap->exclusive)
+		atomic64_inc_return_release(&heap->releases);
 	put_device(&heap->dev);
 }
 
@@ -682,6 +745,7 @@ struct dma_heap *dma_heap_add(const struct dma_heap_export_info *exp_info)
 	heap->size = exp_info->size;
 	heap->owner = exp_info->owner;
 	heap->pool = exp_info->pool;
+	heap->exclusive = exp_info->exclusive;
 
 	heap->name = kstrdup(exp_info->name, GFP_KERNEL);
 	if (exp_info->fallback)

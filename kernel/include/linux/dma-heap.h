@@ -68,6 +68,10 @@ struct dma_heap_ops {
  * @owner:	optional module that provides @ops; held while the heap's
  *		device is open, found, or has live buffers
  * @pool:	optional page pool of the heap, whose figures sysfs shows
+ * @exclusive:	the heap's memory is its own: nothing but the release of
+ *		one of its buffers makes room in it. A request that failed
+ *		with -ENOMEM then fails again at once, without asking the
+ *		heap, and so does any larger one, until a buffer is released.
  */
 struct dma_heap_export_info {
 	const char *name;
@@ -78,6 +82,7 @@ struct dma_heap_export_info {
 	const char *fallback;
 	struct module *owner;
 	struct dma_heap_pool *pool;
+	bool exclusive;
 };
 
 void *dma_heap_get_drvdata(struct dma_heap *heap);
@@ -156,6 +161,10 @@ struct dma_heap_desc {
  * @size:	optional; the bytes of memory behind the heap, for types
  *		whose memory is not a region of the declaration (shown in
  *		sysfs as size_bytes instead of &dma_heap_desc.size)
+ * @exclusive:	the heaps' memory is their own, as
+ *		&dma_heap_export_info.exclusive; not for memory that other
+ *		users share or that can come back by itself (the buddy
+ *		allocator, a CMA area)
  * @heap_ops:	private to the registry
  * @list:	private to the registry
  */
@@ -169,6 +178,7 @@ struct dma_heap_type {
 				    u32 fd_flags, u64 heap_flags);
 	struct dma_heap_pool *(*pool)(void *priv);
 	u64 (*size)(void *priv);
+	bool exclusive;
 
 	struct dma_heap_ops heap_ops;
 	struct list_head list;

@@ -98,6 +98,8 @@ static struct dma_heap_type carveout_heap_type = {
 	.create = carveout_heap_create,
 	.destroy = carveout_heap_destroy,
 	.allocate = carveout_heap_allocate,
+	/* The region's gen_pool is the heap's alone. */
+	.exclusive = true,
 };
 
 static int __init carveout_heap_init(void)

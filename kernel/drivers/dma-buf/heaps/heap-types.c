@@ -99,6 +99,7 @@ static void dma_heap_decl_create(struct dma_heap_decl *decl,
 		.size = desc->size,
 		.fallback = desc->fallback,
 		.owner = type->owner,
+		.exclusive = type->exclusive,
 	};
 	struct dma_heap *heap;
 	void *priv;
