@@ -19,12 +19,14 @@
  */
 
 #include <linux/cdev.h>
+#include <linux/completion.h>
 #include <linux/device.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/list.h>
+#include <linux/percpu-refcount.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -59,6 +61,8 @@
  * @releases:	buffers of an exclusive heap released so far
  * @full:	for an exclusive heap, the smallest request that failed for
  *		lack of memory and the @releases it failed at, or 0
+ * @walkers:	allocations passing through the heap on a fallback chain
+ * @walkers_gone: completed once @walkers was killed and has drained
  * @dev:	the heap's device; its refcount is the heap's
  * @cdev:	the heap's char device
  * @list:	entry in heap_list, under heap_list_lock
@@ -80,6 +84,8 @@ struct dma_heap {
 	bool exclusive;
 	atomic64_t releases;
 	atomic64_t full;
+	struct percpu_ref walkers;
+	struct completion walkers_gone;
 	struct device dev;
 	struct cdev cdev;
 	struct list_head list;
@@ -198,16 +204,16 @@ static struct dma_buf *dma_heap_allocate_one(struct dma_heap *heap,
 }
 
 /*
- * The next heap of a fallback chain, with a reference; NULL at the end of
- * the chain or when the fallback heap is not there (not created yet, or
- * disabled).
+ * The next heap of a fallback chain, held in its @walkers; NULL at the
+ * end of the chain or when the fallback heap is not there (not created
+ * yet, disabled, or being removed).
  *
- * The link is followed without a lock or a name lookup: this is on the
- * allocation path of every heap that is full. A heap is unlinked before
- * its registry reference is dropped, with a grace period in between (see
- * dma_heap_remove()), so a heap read here under RCU still has a non-zero
- * refcount and its owner module is still there; try_module_get() fails
- * once that module is going away.
+ * This is the allocation path of every heap that is full, taken by many
+ * CPUs at once: the link is followed without a lock or a name lookup, and
+ * the heap is held by a per-CPU count rather than its device's shared
+ * refcount. dma_heap_remove() unlinks the heap, kills @walkers and waits
+ * for it to drain before it drops the heap; the kill takes effect only
+ * after a grace period, so a heap read here under RCU is still there.
  */
 static struct dma_heap *dma_heap_next_in_chain(struct dma_heap *heap)
 {
@@ -215,7 +221,7 @@ static struct dma_heap *dma_heap_next_in_chain(struct dma_heap *heap)
 
 	rcu_read_lock();
 	next = rcu_dereference(heap->fallback_heap);
-	if (next && !dma_heap_get(next))
+	if (next && !percpu_ref_tryget_live_rcu(&next->walkers))
 		next = NULL;
 	rcu_read_unlock();
 
@@ -247,6 +253,8 @@ struct dma_buf *dma_heap_buffer_alloc(struct dma_heap *heap, size_t len,
 	struct dma_heap *cur = heap, *next;
 	struct dma_buf *dmabuf;
 	unsigned int depth = 1;
+	/* Whether @cur is held by this walk; a loop may lead back to @heap. */
+	bool held = false;
 
 	if (fd_flags & ~DMA_HEAP_VALID_FD_FLAGS)
 		return ERR_PTR(-EINVAL);
@@ -269,14 +277,15 @@ struct dma_buf *dma_heap_buffer_alloc(struct dma_heap *heap, size_t len,
 		if (!next)
 			break;
 		atomic64_inc(&cur->fallbacks);
-		if (cur != heap)
-			dma_heap_put_ref(cur);
+		if (held)
+			percpu_ref_put(&cur->walkers);
 		cur = next;
+		held = true;
 		depth++;
 	}
 
-	if (cur != heap)
-		dma_heap_put_ref(cur);
+	if (held)
+		percpu_ref_put(&cur->walkers);
 	return dmabuf;
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_alloc, DMA_BUF);
@@ -618,12 +627,20 @@ static const struct attribute_group *dma_heap_groups[] = {
 };
 
 /* Runs when the last reference to a heap is dropped. */
+static void dma_heap_walkers_gone(struct percpu_ref *walkers)
+{
+	struct dma_heap *heap = container_of(walkers, struct dma_heap, walkers);
+
+	complete(&heap->walkers_gone);
+}
+
 static void dma_heap_dev_release(struct device *dev)
 {
 	struct dma_heap *heap = dev_to_heap(dev);
 
 	if (heap->ops && heap->ops->release)
 		heap->ops->release(heap);
+	percpu_ref_exit(&heap->walkers);
 	if (dev->devt)
 		xa_erase(&dma_heap_minors, MINOR(dev->devt));
 	kfree(heap->fallback);
@@ -746,6 +763,11 @@ struct dma_heap *dma_heap_add(const struct dma_heap_export_info *exp_info)
 	heap->owner = exp_info->owner;
 	heap->pool = exp_info->pool;
 	heap->exclusive = exp_info->exclusive;
+	init_completion(&heap->walkers_gone);
+	ret = percpu_ref_init(&heap->walkers, dma_heap_walkers_gone, 0,
+			      GFP_KERNEL);
+	if (ret)
+		goto err_put;
 
 	heap->name = kstrdup(exp_info->name, GFP_KERNEL);
 	if (exp_info->fallback)
@@ -825,11 +847,9 @@ void dma_heap_remove(struct dma_heap *heap)
 	cdev_device_del(&heap->cdev, &heap->dev);
 	mutex_unlock(&heap_list_lock);
 
-	/*
-	 * Allocations that read a link to this heap before it was cleared
-	 * have taken their references by now (dma_heap_next_in_chain()).
-	 */
-	synchronize_rcu();
+	/* Allocations passing through on a fallback chain finish first. */
+	percpu_ref_kill(&heap->walkers);
+	wait_for_completion(&heap->walkers_gone);
 	put_device(&heap->dev);
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_remove, DMA_BUF);
