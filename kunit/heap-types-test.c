@@ -325,6 +325,18 @@ static struct dma_heap *declare_carveout(struct kunit *test, const char *name,
 	return declare_heap(test, &desc);
 }
 
+/* Fill a carveout of declare_carveout() with four 512 KiB buffers. */
+static void fill_carveout(struct kunit *test, struct dma_heap *heap,
+			  struct dma_buf *bufs[4])
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		bufs[i] = alloc_from(heap, SZ_512K);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, bufs[i]);
+	}
+}
+
 static void carveout_allocates_until_full(struct kunit *test)
 {
 	struct dma_buf *bufs[4];
@@ -333,9 +345,8 @@ static void carveout_allocates_until_full(struct kunit *test)
 	unsigned int i;
 
 	heap = declare_carveout(test, "kunit-carveout", &base);
+	fill_carveout(test, heap, bufs);
 	for (i = 0; i < ARRAY_SIZE(bufs); i++) {
-		bufs[i] = alloc_from(heap, SZ_512K);
-		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, bufs[i]);
 		KUNIT_EXPECT_EQ(test, bufs[i]->size, SZ_512K);
 		KUNIT_EXPECT_GE(test, buffer_phys(bufs[i], 0), base);
 		KUNIT_EXPECT_LE(test, buffer_phys(bufs[i], 0) + SZ_512K,
@@ -367,13 +378,9 @@ static void carveout_full_is_forgotten_on_release(struct kunit *test)
 	struct dma_buf *bufs[4], *big;
 	struct dma_heap *heap;
 	phys_addr_t base;
-	unsigned int i;
 
 	heap = declare_carveout(test, "kunit-carveout-frag", &base);
-	for (i = 0; i < ARRAY_SIZE(bufs); i++) {
-		bufs[i] = alloc_from(heap, SZ_512K);
-		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, bufs[i]);
-	}
+	fill_carveout(test, heap, bufs);
 
 	/* Two holes of 512 KiB, not next to each other: 1 MiB fails... */
 	put_and_flush(bufs[0]);

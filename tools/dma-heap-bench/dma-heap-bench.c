@@ -96,8 +96,6 @@
  */
 #define WARM_START_US	1500
 #define WARM_ZERO_FACTOR	2
-/* Bytes zeroed by the memset that measures this VM's speed, if needed. */
-#define ZERO_RATE_BYTES	(8 * SZ_1M)
 /* drop_caches rounds before a pool that will not empty is given up. */
 #define DRAIN_TRIES	10
 
@@ -468,36 +466,18 @@ static void bench_memset(const struct bench_size *sz)
 }
 
 /*
- * This VM's memset speed: from the memset phase if it ran, else from a
- * quick measurement of its own.
+ * This VM's memset speed: from the memset phase, which is run for the
+ * first size that sets it if it was left out (--only).
  */
 static double zero_rate(void)
 {
-	double best = 0, us;
-	char *buf;
-	__u64 t0;
-	int i;
+	unsigned int i;
 
-	if (zero_bytes_per_us > 0)
-		return zero_bytes_per_us;
-	buf = mmap(NULL, ZERO_RATE_BYTES, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
-		return 1;	/* 1 MB/s: pauses too long, never too short */
-	memset(buf, 1, ZERO_RATE_BYTES);
-	for (i = 0; i < 3; i++) {
-		t0 = hu_now_ns();
-		memset(buf, 0, ZERO_RATE_BYTES);
-		escape(buf);
-		us = ns_to_us(hu_now_ns() - t0);
-		if (us > 0 && ZERO_RATE_BYTES / us > best)
-			best = ZERO_RATE_BYTES / us;
-	}
-	munmap(buf, ZERO_RATE_BYTES);
-	zero_bytes_per_us = best > 0 ? best : 1;
-	printf("# zeroing speed for warm pauses: %.2f GB/s\n",
-	       zero_bytes_per_us / 1000);
-	return zero_bytes_per_us;
+	for (i = 0; i < NR_SIZES && zero_bytes_per_us <= 0; i++)
+		if (bench_sizes[i].bytes >= MEMSET_BYTES)
+			bench_memset(&bench_sizes[i]);
+	/* No figure: 1 MB/s, pauses too long but never too short. */
+	return zero_bytes_per_us > 0 ? zero_bytes_per_us : 1;
 }
 
 /*

@@ -142,8 +142,8 @@ static struct dma_heap *dev_to_heap(struct device *dev)
 }
 
 /*
- * An exclusive heap (a carveout, an SRAM) gets memory back only when one
- * of its own buffers is released. A request that failed for lack of
+ * An exclusive heap (a carveout) gets memory back only when one of its
+ * own buffers is released. A request that failed for lack of
  * memory therefore fails again, and so does any larger one, until the
  * next release: the heap is not asked again meanwhile. A full carveout
  * then costs the allocations it passes to its fallback heap nothing, and
@@ -168,8 +168,11 @@ static bool dma_heap_known_full(struct dma_heap *heap, u64 releases,
 	u64 full = atomic64_read(&heap->full);
 	u64 mark = dma_heap_full_mark(releases, len);
 
-	return full && (full ^ mark) <= DMA_HEAP_FULL_PAGES &&
-	       (mark & DMA_HEAP_FULL_PAGES) >= (full & DMA_HEAP_FULL_PAGES);
+	/* A request of at most @len failed at this count of releases. */
+	return (full >> DMA_HEAP_FULL_PAGE_BITS) ==
+	       (mark >> DMA_HEAP_FULL_PAGE_BITS) &&
+	       (full & DMA_HEAP_FULL_PAGES) &&
+	       (full & DMA_HEAP_FULL_PAGES) <= (mark & DMA_HEAP_FULL_PAGES);
 }
 
 static void dma_heap_note_full(struct dma_heap *heap, u64 releases,
@@ -626,7 +629,7 @@ static const struct attribute_group *dma_heap_groups[] = {
 	NULL
 };
 
-/* Runs when the last reference to a heap is dropped. */
+/* Runs once dma_heap_remove() killed @walkers and the last walk left. */
 static void dma_heap_walkers_gone(struct percpu_ref *walkers)
 {
 	struct dma_heap *heap = container_of(walkers, struct dma_heap, walkers);
@@ -634,6 +637,7 @@ static void dma_heap_walkers_gone(struct percpu_ref *walkers)
 	complete(&heap->walkers_gone);
 }
 
+/* Runs when the last reference to a heap is dropped. */
 static void dma_heap_dev_release(struct device *dev)
 {
 	struct dma_heap *heap = dev_to_heap(dev);

@@ -233,17 +233,21 @@ static void pool_kept(struct dma_heap_pool *pool, size_t bytes)
 }
 
 /*
- * Runs in interrupt context: hand the zeroing to a worker. The bit is
- * cleared first, so a block freed from here on sets the timer again
+ * Hand the zeroing to a worker once the timer is no longer set. The bit
+ * is cleared first, so a block freed from here on sets the timer again
  * instead of being left for a worker that has already looked.
  */
-static enum hrtimer_restart dma_heap_pool_zero_timer(struct hrtimer *timer)
+static void pool_start_zeroing(struct dma_heap_pool *pool)
 {
-	struct dma_heap_pool *pool = container_of(timer, struct dma_heap_pool,
-						  zero_timer);
-
 	clear_bit(DMA_HEAP_POOL_ZERO_ARMED, &pool->zero_flags);
 	queue_work(system_unbound_wq, &pool->zero_work);
+}
+
+/* Runs in interrupt context. */
+static enum hrtimer_restart dma_heap_pool_zero_timer(struct hrtimer *timer)
+{
+	pool_start_zeroing(container_of(timer, struct dma_heap_pool,
+					zero_timer));
 	return HRTIMER_NORESTART;
 }
 
@@ -499,10 +503,8 @@ static unsigned long dma_heap_pool_scan(struct shrinker *shrinker,
 void dma_heap_pool_wait_idle(struct dma_heap_pool *pool)
 {
 	flush_work(&pool->prefill_work);
-	if (hrtimer_cancel(&pool->zero_timer)) {
-		clear_bit(DMA_HEAP_POOL_ZERO_ARMED, &pool->zero_flags);
-		queue_work(system_unbound_wq, &pool->zero_work);
-	}
+	if (hrtimer_cancel(&pool->zero_timer))
+		pool_start_zeroing(pool);
 	flush_work(&pool->zero_work);
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_heap_pool_wait_idle);
