@@ -71,7 +71,7 @@
 #define DROP_CACHES	"/proc/sys/vm/drop_caches"
 
 #define EXIT_FAIL	1
-#define EXIT_USAGE	2
+#define EXIT_USAGE	HU_EXIT_USAGE
 
 #define SZ_1M		0x100000ULL
 #define NSEC_PER_USEC	1000ULL
@@ -923,26 +923,23 @@ static int parse_args(int argc, char **argv)
 			const char *list = argv[i][6] ? argv[i] + 7 : argv[++i];
 
 			opt.phases = parse_phases(list);
-			if (!opt.phases) {
-				fprintf(stderr, PROG ": bad phase list '%s'\n",
-					list);
-				return EXIT_USAGE;
-			}
+			if (!opt.phases)
+				return hu_usage_error(PROG, usage,
+						      "bad phase list '%s'",
+						      list);
 		} else if (!strcmp(argv[i], "--quick")) {
 			opt.div = 10;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			exit(0);
 		} else {
-			fprintf(stderr, PROG ": bad argument '%s'\n\n", argv[i]);
-			usage(stderr);
-			return EXIT_USAGE;
+			return hu_usage_error(PROG, usage, "bad argument '%s'",
+					      argv[i]);
 		}
 	}
-	if (!*opt.heap || strchr(opt.heap, '/')) {
-		fprintf(stderr, PROG ": invalid heap name '%s'\n", opt.heap);
-		return EXIT_USAGE;
-	}
+	if (!*opt.heap || strchr(opt.heap, '/'))
+		return hu_usage_error(PROG, usage, "invalid heap name '%s'",
+				      opt.heap);
 	return 0;
 }
 

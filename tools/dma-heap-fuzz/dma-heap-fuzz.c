@@ -89,7 +89,7 @@
 #define PROG		"dma-heap-fuzz"
 
 #define EXIT_FAIL	1
-#define EXIT_USAGE	2
+#define EXIT_USAGE	HU_EXIT_USAGE
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b)	((a) < (b) ? (a) : (b))
@@ -2752,19 +2752,6 @@ static void usage(FILE *f)
 		"command: this text, exit status 0.\n");
 }
 
-static int __printf(1, 2) usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n\n");
-	usage(stderr);
-	return EXIT_USAGE;
-}
-
 enum command { CMD_FUZZ, CMD_MMAP, CMD_FAULTS };
 
 struct options {
@@ -2804,24 +2791,28 @@ static int parse_option(int argc, char **argv, int *i, enum command cmd,
 	val = calls ? opt_value(argc, argv, i, "--calls") : NULL;
 	if (val) {
 		if (hu_parse_u64(val, 0, &n) || !n || n > ULONG_MAX)
-			return usage_error("bad --calls '%s'", val);
+			return hu_usage_error(PROG, usage,
+					      "bad --calls '%s'", val);
 		o->calls = n;
 		return 0;
 	}
 	val = calls ? opt_value(argc, argv, i, "--seed") : NULL;
 	if (val) {
 		if (hu_parse_u64(val, 0, &o->seed))
-			return usage_error("bad --seed '%s'", val);
+			return hu_usage_error(PROG, usage,
+					      "bad --seed '%s'", val);
 		return 0;
 	}
 	val = cmd == CMD_FAULTS ? opt_value(argc, argv, i, "--percent") : NULL;
 	if (val) {
 		if (hu_parse_u64(val, 0, &n) || !n || n > 100)
-			return usage_error("bad --percent '%s'", val);
+			return hu_usage_error(PROG, usage,
+					      "bad --percent '%s'", val);
 		o->percent = n;
 		return 0;
 	}
-	return usage_error("unexpected argument '%s'", argv[*i]);
+	return hu_usage_error(PROG, usage,
+			      "unexpected argument '%s'", argv[*i]);
 }
 
 static int parse_options(int argc, char **argv, enum command cmd,
@@ -2875,7 +2866,8 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[1], "faults"))
 		cmd = CMD_FAULTS;
 	else
-		return usage_error("unknown command '%s'", argv[1]);
+		return hu_usage_error(PROG, usage,
+				      "unknown command '%s'", argv[1]);
 	if (cmd == CMD_FAULTS)
 		o.calls = 2000;
 

@@ -40,7 +40,7 @@
 #define PROG		"dma-heap"
 
 #define EXIT_FAIL	1
-#define EXIT_USAGE	2
+#define EXIT_USAGE	HU_EXIT_USAGE
 
 #define MAX_COUNT	100000
 /* Sizes are handed to mmap() and lseek(), so they must fit in an off_t. */
@@ -83,20 +83,6 @@ static void usage(FILE *f)
 		"DMA_HEAP_DEV and DMA_HEAP_SYSFS in the environment replace\n"
 		HU_DEV_DIR " and " HU_SYSFS_DIR " (for testing).\n",
 		MAX_COUNT);
-}
-
-/* Say what is wrong with the command line, then how to use it. */
-static int __printf(1, 2) usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n\n");
-	usage(stderr);
-	return EXIT_USAGE;
 }
 
 /**
@@ -406,7 +392,9 @@ static int cmd_list(int argc, char **argv)
 	int ret;
 
 	if (argc > 0)
-		return usage_error("list: unexpected argument '%s'", argv[0]);
+		return hu_usage_error(PROG, usage,
+				      "list: unexpected argument '%s'",
+				      argv[0]);
 
 	ret = collect_heaps(&rows, &nr);
 	if (ret)
@@ -660,8 +648,9 @@ static int parse_alloc_args(int argc, char **argv, struct alloc_args *args)
 			options = false;
 		} else if (options && !strcmp(arg, "--count")) {
 			if (++i == argc)
-				return usage_error("alloc: %s needs a value",
-						   arg);
+				return hu_usage_error(PROG, usage,
+						      "alloc: %s needs a value",
+						      arg);
 			count_str = argv[i];
 		} else if (options && !strncmp(arg, "--count=", 8)) {
 			count_str = arg + 8;
@@ -672,16 +661,21 @@ static int parse_alloc_args(int argc, char **argv, struct alloc_args *args)
 			args->hold = true;
 		} else if (options && arg[0] == '-' && arg[1] &&
 			   !isdigit((unsigned char)arg[1])) {
-			return usage_error("alloc: unknown option '%s'", arg);
+			return hu_usage_error(PROG, usage,
+					      "alloc: unknown option '%s'",
+					      arg);
 		} else if (npos < 2) {
 			pos[npos++] = arg;
 		} else {
-			return usage_error("alloc: unexpected argument '%s'",
+			return hu_usage_error(PROG, usage,
+					      "alloc: unexpected argument '%s'",
 					   arg);
 		}
 	}
 	if (npos < 2)
-		return usage_error("alloc: missing %s", npos ? "SIZE" : "NAME");
+		return hu_usage_error(PROG, usage,
+				      "alloc: missing %s",
+				      npos ? "SIZE" : "NAME");
 
 	args->heap = pos[0];
 	if (!*args->heap || strchr(args->heap, '/') ||
@@ -892,5 +886,5 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "alloc"))
 		return cmd_alloc(argc - 2, argv + 2);
 
-	return usage_error("unknown command '%s'", cmd);
+	return hu_usage_error(PROG, usage, "unknown command '%s'", cmd);
 }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,31 @@
 
 /* Room for one numeric sysfs attribute. */
 #define HU_ATTR_LEN	64
+
+/**
+ * hu_usage_error() - say what is wrong with a command line, then its usage
+ * @prog: the tool's name, the start of the message
+ * @usage: prints the tool's usage text to the stream it is given
+ * @fmt: what is wrong, without a trailing newline
+ *
+ * Everything goes to stderr, so that a script capturing a tool's output
+ * does not mistake the help text for results.
+ *
+ * Return: HU_EXIT_USAGE, for the tool to exit with.
+ */
+int hu_usage_error(const char *prog, void (*usage)(FILE *f),
+		   const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n\n");
+	usage(stderr);
+	return HU_EXIT_USAGE;
+}
 
 /**
  * hu_now_ns() - CLOCK_MONOTONIC in nanoseconds

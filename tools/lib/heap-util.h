@@ -14,6 +14,7 @@
 #define HEAP_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <linux/types.h>
 
@@ -23,7 +24,13 @@
 #define HU_DEV_DIR	"/dev/dma_heap"
 #define HU_SYSFS_DIR	"/sys/class/dma_heap"
 
+/* Every tool's exit status for a bad command line. */
+#define HU_EXIT_USAGE	2
+
 __u64 hu_now_ns(void);
+
+int __printf(3, 4) hu_usage_error(const char *prog, void (*usage)(FILE *f),
+				  const char *fmt, ...);
 
 int hu_read_file(const char *path, char *buf, size_t len);
 int hu_write_file(const char *path, const char *text);
