@@ -25,11 +25,17 @@
 
 #include "../heap-internal.h"
 
-/* Records of the test heap: what the core passed down, and releases. */
+/*
+ * Records of the test heap: what the core passed down, and releases;
+ * and how its allocations fail: with @error (-ENOMEM when 0), as a full
+ * heap unless @not_full.
+ */
 struct test_heap_log {
 	unsigned int allocations;
 	unsigned long last_len;
 	unsigned int releases;
+	int error;
+	bool not_full;
 };
 
 static struct dma_buf *test_heap_allocate(struct dma_heap *heap,
@@ -40,7 +46,9 @@ static struct dma_buf *test_heap_allocate(struct dma_heap *heap,
 
 	log->allocations++;
 	log->last_len = len;
-	return ERR_PTR(-ENOMEM);
+	if (log->not_full)
+		dma_heap_forget_full(heap);
+	return ERR_PTR(log->error ?: -ENOMEM);
 }
 
 static void test_heap_release(struct dma_heap *heap)
@@ -262,6 +270,41 @@ static void core_exclusive_heap_is_not_asked_again_when_full(struct kunit *test)
 	dma_heap_remove(heap);
 }
 
+/*
+ * An exclusive heap that fails without being full (its own kmalloc()
+ * failed) says so, and is asked again; one that is full is not, until
+ * it says it has room again.
+ */
+static void core_exclusive_heap_not_full_is_asked_again(struct kunit *test)
+{
+	struct test_heap_log log = { .not_full = true };
+	struct dma_heap_export_info info = {
+		.name = "kunit-not-full",
+		.ops = &test_heap_ops,
+		.priv = &log,
+		.exclusive = true,
+	};
+	struct dma_heap *heap = dma_heap_add(&info);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, heap);
+	dma_heap_buffer_alloc(heap, SZ_64K, O_RDWR, 0);
+	dma_heap_buffer_alloc(heap, SZ_64K, O_RDWR, 0);
+	KUNIT_EXPECT_EQ(test, log.allocations, 2);
+
+	log.not_full = false;
+	dma_heap_buffer_alloc(heap, SZ_64K, O_RDWR, 0);
+	dma_heap_buffer_alloc(heap, SZ_64K, O_RDWR, 0);
+	KUNIT_EXPECT_EQ(test, log.allocations, 3);
+
+	/* Memory given back other than by a release: asked again. */
+	dma_heap_forget_full(heap);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_buffer_alloc(heap, SZ_64K,
+							    O_RDWR, 0)),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, log.allocations, 4);
+	dma_heap_remove(heap);
+}
+
 static struct dma_heap *test_heap_add_fallback(struct kunit *test,
 					       const char *name,
 					       const char *fallback,
@@ -334,6 +377,7 @@ static struct kunit_case dma_heap_core_cases[] = {
 	KUNIT_CASE(core_alloc_rounds_up_to_pages),
 	KUNIT_CASE(core_fallback_follows_registration),
 	KUNIT_CASE(core_exclusive_heap_is_not_asked_again_when_full),
+	KUNIT_CASE(core_exclusive_heap_not_full_is_asked_again),
 	{}
 };
 

@@ -58,7 +58,8 @@
  * @pool:	the heap's page pool, or NULL
  * @exclusive:	only the release of one of its buffers makes room in the
  *		heap (see dma_heap_known_full())
- * @releases:	buffers of an exclusive heap released so far
+ * @releases:	buffers of an exclusive heap released so far, and
+ *		dma_heap_forget_full() calls
  * @full:	for an exclusive heap, the smallest request that failed for
  *		lack of memory and the @releases it failed at, or 0
  * @walkers:	allocations passing through the heap on a fallback chain
@@ -145,7 +146,8 @@ static struct dma_heap *dev_to_heap(struct device *dev)
  * An exclusive heap (a carveout) gets memory back only when one of its
  * own buffers is released. A request that failed for lack of
  * memory therefore fails again, and so does any larger one, until the
- * next release: the heap is not asked again meanwhile. A full carveout
+ * next release (or dma_heap_forget_full(), when the heap type knows
+ * better): the heap is not asked again meanwhile. A full carveout
  * then costs the allocations it passes to its fallback heap nothing, and
  * a fragmented one is not searched again for a range it does not have.
  *
@@ -178,8 +180,14 @@ static bool dma_heap_known_full(struct dma_heap *heap, u64 releases,
 static void dma_heap_note_full(struct dma_heap *heap, u64 releases,
 			       size_t len)
 {
-	/* Larger requests are not remembered; they are rare. */
+	/*
+	 * Larger requests are not remembered; they are rare. Nor is a
+	 * failure during which the count moved on: the heap may have room
+	 * again, or said it was not full, and a request that read the
+	 * count before must not be turned away on this mark.
+	 */
 	if (len >> PAGE_SHIFT > DMA_HEAP_FULL_PAGES ||
+	    atomic64_read(&heap->releases) != releases ||
 	    dma_heap_known_full(heap, releases, len))
 		return;
 	atomic64_set(&heap->full, dma_heap_full_mark(releases, len));
@@ -506,9 +514,28 @@ void dma_heap_uncharge(struct dma_heap *heap, size_t len)
 	atomic64_dec(&heap->buffers);
 	/* The buffer's memory is back: see dma_heap_known_full(). */
 	if (heap->exclusive)
-		atomic64_inc_return_release(&heap->releases);
+		dma_heap_forget_full(heap);
 	put_device(&heap->dev);
 }
+
+/**
+ * dma_heap_forget_full - have an exclusive heap asked again
+ * @heap:	the heap
+ *
+ * After a request to an exclusive heap failed with -ENOMEM, the core
+ * fails any request at least as large without asking the heap, until one
+ * of the heap's buffers is released (see &dma_heap_export_info.exclusive).
+ * A heap type calls this when that would be wrong: before it fails with
+ * -ENOMEM while its region had room (a kmalloc() of its own failed), and
+ * after it gave memory back to its region other than by releasing a
+ * buffer (an allocation undone half way). Any context.
+ */
+void dma_heap_forget_full(struct dma_heap *heap)
+{
+	/* Pairs with the acquire in dma_heap_allocate_one(). */
+	atomic64_inc_return_release(&heap->releases);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_forget_full, DMA_BUF);
 
 u64 dma_heap_used_bytes(struct dma_heap *heap)
 {

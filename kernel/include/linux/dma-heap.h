@@ -71,7 +71,8 @@ struct dma_heap_ops {
  * @exclusive:	the heap's memory is its own: nothing but the release of
  *		one of its buffers makes room in it. A request that failed
  *		with -ENOMEM then fails again at once, without asking the
- *		heap, and so does any larger one, until a buffer is released.
+ *		heap, and so does any larger one, until a buffer is released
+ *		or the heap calls dma_heap_forget_full().
  */
 struct dma_heap_export_info {
 	const char *name;
@@ -90,6 +91,8 @@ void *dma_heap_get_drvdata(struct dma_heap *heap);
 const char *dma_heap_get_name(struct dma_heap *heap);
 
 struct dma_heap *dma_heap_add(const struct dma_heap_export_info *exp_info);
+
+void dma_heap_forget_full(struct dma_heap *heap);
 
 void dma_heap_remove(struct dma_heap *heap);
 

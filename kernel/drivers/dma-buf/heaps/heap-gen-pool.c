@@ -78,7 +78,8 @@ static const struct dma_heap_buffer_ops dma_heap_gen_pool_buffer_ops = {
  *
  * Return: the dma-buf, ERR_PTR(-ENOMEM) when @pool has no range of @len
  * bytes free (which lets the core try a fallback heap), or another
- * ERR_PTR().
+ * ERR_PTR(). A failure for another reason, -ENOMEM from kmalloc() among
+ * them, calls dma_heap_forget_full(): it does not mark @heap full.
  */
 struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
 					   struct gen_pool *pool,
@@ -100,13 +101,16 @@ struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
 
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
 	if (!buf)
-		return ERR_PTR(-ENOMEM);
+		goto err_not_full;
 
 	buf->pool = pool;
 	buf->addr = gen_pool_alloc_algo(pool, len, gen_pool_first_fit_align,
 					&align);
-	if (!buf->addr)
-		goto err_free;
+	if (!buf->addr) {
+		/* No free range that large: the one -ENOMEM that means full. */
+		kfree(buf);
+		return ERR_PTR(-ENOMEM);
+	}
 	paddr = gen_pool_virt_to_phys(pool, buf->addr);
 	if (WARN_ON_ONCE(paddr == (phys_addr_t)-1 || !PAGE_ALIGNED(paddr))) {
 		ret = -EINVAL;
@@ -126,14 +130,21 @@ struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
 			     len);
 	buf->base.uncached = uncached;
 	dmabuf = dma_heap_buffer_export(&buf->base, fd_flags);
-	if (IS_ERR(dmabuf))
+	if (IS_ERR(dmabuf)) {
 		dma_heap_gen_pool_release(&buf->base);
+		dma_heap_forget_full(heap);
+	}
 	return dmabuf;
 
 err_pool:
 	gen_pool_free(pool, buf->addr, len);
-err_free:
 	kfree(buf);
+err_not_full:
+	/*
+	 * The pool had room, or has it back: for an exclusive heap, this
+	 * failure must not stop the core from asking the heap again.
+	 */
+	dma_heap_forget_full(heap);
 	return ERR_PTR(ret);
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_gen_pool_allocate, DMA_BUF);
