@@ -788,6 +788,12 @@ struct dma_heap *dma_heap_add(const struct dma_heap_export_info *exp_info)
 	heap->dev.groups = dma_heap_groups;
 	heap->dev.release = dma_heap_dev_release;
 	cdev_init(&heap->cdev, &dma_heap_fops);
+	/*
+	 * The char device holds the heap until the last open file lets go
+	 * of it, after ->release: the module whose ops the heap's release
+	 * calls must be held as long.
+	 */
+	heap->cdev.owner = exp_info->owner;
 	heap->type_name = exp_info->type_name ?: "unknown";
 	heap->priv = exp_info->priv;
 	heap->size = exp_info->size;
