@@ -366,6 +366,63 @@ static void core_fallback_follows_registration(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fb_log.releases, 1);
 }
 
+struct fallback_error_case {
+	const char *desc;
+	int error;	/* what the fallback heap fails with */
+	int expected;	/* what the allocation returns */
+};
+
+static const struct fallback_error_case fallback_error_cases[] = {
+	{ "fallback removed (-ENODEV)", -ENODEV, -ENOMEM },
+	{ "fallback module unloading (-ENOENT)", -ENOENT, -ENOMEM },
+	{ "fallback killed (-EINTR)", -EINTR, -EINTR },
+	{ "fallback bad argument (-EINVAL)", -EINVAL, -EINVAL },
+};
+
+static void fallback_error_desc(const struct fallback_error_case *c,
+				char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(fallback_error, fallback_error_cases, fallback_error_desc);
+
+/*
+ * A fallback heap that is going away ends the chain like a missing one:
+ * the caller learns that the heap it asked is full, not that some other
+ * heap is gone. Other errors of the fallback heap are final, as they are.
+ */
+static void core_fallback_going_away_ends_chain(struct kunit *test)
+{
+	const struct fallback_error_case *c = test->param_value;
+	struct test_heap_log full_log = {}, fb_log = { .error = c->error };
+	struct test_heap_log last_log = {};
+	struct dma_heap *full, *fb, *last;
+
+	full = test_heap_add_fallback(test, "kunit-gone-full",
+				      "kunit-gone-fb", &full_log);
+	fb = test_heap_add_fallback(test, "kunit-gone-fb", "kunit-gone-last",
+				    &fb_log);
+	last = test_heap_add(test, "kunit-gone-last", &last_log);
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_buffer_alloc(full, SZ_4K,
+							    O_RDWR, 0)),
+			c->expected);
+	KUNIT_EXPECT_EQ(test, fb_log.allocations, 1);
+	/* The chain ended there, whatever the error. */
+	KUNIT_EXPECT_EQ(test, last_log.allocations, 0);
+	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(full), 1);
+	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(fb), 0);
+
+	/* Asked directly, the fallback heap's own error is the answer. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_buffer_alloc(fb, SZ_4K,
+							    O_RDWR, 0)),
+			c->error);
+	dma_heap_remove(full);
+	dma_heap_remove(fb);
+	dma_heap_remove(last);
+}
+
 static struct kunit_case dma_heap_core_cases[] = {
 	KUNIT_CASE_PARAM(core_add_rejects_bad_name, bad_name_gen_params),
 	KUNIT_CASE(core_add_rejects_missing_allocate),
@@ -378,6 +435,8 @@ static struct kunit_case dma_heap_core_cases[] = {
 	KUNIT_CASE(core_fallback_follows_registration),
 	KUNIT_CASE(core_exclusive_heap_is_not_asked_again_when_full),
 	KUNIT_CASE(core_exclusive_heap_not_full_is_asked_again),
+	KUNIT_CASE_PARAM(core_fallback_going_away_ends_chain,
+			 fallback_error_gen_params),
 	{}
 };
 

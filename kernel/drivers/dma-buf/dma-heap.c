@@ -249,8 +249,10 @@ static struct dma_heap *dma_heap_next_in_chain(struct dma_heap *heap)
  * The same checks as the ALLOC ioctl apply, so a driver and a process get
  * the same answer for the same request. When @heap is out of memory the
  * allocation is tried on its fallback heap, and on along the chain, at
- * most DMA_HEAP_MAX_CHAIN heaps in all; other errors are final. The
- * dma-buf's exporter name is the heap that served it.
+ * most DMA_HEAP_MAX_CHAIN heaps in all. A fallback heap that fails with
+ * -ENODEV or -ENOENT (it is being removed, or its module unloaded) ends
+ * the chain with -ENOMEM; other errors are final. The dma-buf's exporter
+ * name is the heap that served it.
  *
  * Return: the new dma-buf, or an ERR_PTR(): -EINVAL for bad arguments,
  * -ENODEV if the heap was removed, -ENOMEM when memory ran out, -EINTR
@@ -280,6 +282,15 @@ struct dma_buf *dma_heap_buffer_alloc(struct dma_heap *heap, size_t len,
 	for (;;) {
 		dmabuf = dma_heap_allocate_one(cur, aligned_len, fd_flags,
 					       heap_flags);
+		/*
+		 * A fallback heap going away (removed, or its module being
+		 * unloaded) ends the chain: the heap asked was full.
+		 */
+		if (held && (dmabuf == ERR_PTR(-ENODEV) ||
+			     dmabuf == ERR_PTR(-ENOENT))) {
+			dmabuf = ERR_PTR(-ENOMEM);
+			break;
+		}
 		if (!IS_ERR(dmabuf) || PTR_ERR(dmabuf) != -ENOMEM ||
 		    depth >= DMA_HEAP_MAX_CHAIN)
 			break;
