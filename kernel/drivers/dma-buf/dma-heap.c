@@ -421,6 +421,10 @@ static long dma_heap_ioctl_alloc(struct dma_heap *heap, unsigned int cmd,
 	if (data.fd)
 		return -EINVAL;
 
+	/* A length size_t cannot hold must not be cut down to one it can. */
+	if (data.len != (size_t)data.len)
+		return -EINVAL;
+
 	dmabuf = dma_heap_buffer_alloc(heap, data.len, data.fd_flags,
 				       data.heap_flags);
 	if (IS_ERR(dmabuf))
