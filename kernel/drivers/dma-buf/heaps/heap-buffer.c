@@ -122,7 +122,10 @@ dma_heap_buffer_map(struct dma_buf_attachment *attachment,
 	if (ret)
 		return ERR_PTR(ret);
 
+	/* Under the lock that dma_heap_buffer_sync() walks mappings with. */
+	mutex_lock(&buffer->lock);
 	a->mapped = true;
+	mutex_unlock(&buffer->lock);
 	return &a->sgt;
 }
 
@@ -133,7 +136,10 @@ static void dma_heap_buffer_unmap(struct dma_buf_attachment *attachment,
 	struct dma_heap_buffer *buffer = attachment->dmabuf->priv;
 	struct dma_heap_attachment *a = attachment->priv;
 
+	/* No sync may use the mapping once it is being torn down. */
+	mutex_lock(&buffer->lock);
 	a->mapped = false;
+	mutex_unlock(&buffer->lock);
 	dma_unmap_sgtable(attachment->dev, sgt, direction,
 			  dma_heap_buffer_dma_attrs(buffer));
 }
