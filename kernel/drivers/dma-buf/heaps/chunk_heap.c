@@ -241,10 +241,12 @@ static void *chunk_heap_create(const struct dma_heap_desc *desc)
 						&chunk_heap_pool_ops,
 						chunk_heap);
 	if (IS_ERR(chunk_heap->pool)) {
+		void *err = ERR_CAST(chunk_heap->pool);
+
 		dma_heap_desc_err(desc, "pool-size", "cannot create the pool: %pe",
-				  chunk_heap->pool);
+				  err);
 		kfree(chunk_heap);
-		return ERR_PTR(-ENOMEM);
+		return err;
 	}
 	dma_heap_pool_prefill(chunk_heap->pool, desc->pool_prefill);
 	return chunk_heap;

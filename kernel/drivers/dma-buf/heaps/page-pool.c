@@ -71,7 +71,7 @@ struct dma_heap_pool_list {
  * @pooled_bytes: bytes kept now
  * @zeroing_bytes: bytes freed and not zeroed yet (dirty or in the worker)
  * @hits:	blocks handed out from the pool
- * @misses:	blocks the pool had to get from the heap's memory
+ * @misses:	blocks the pool did not have and got from the heap's memory
  * @dying:	set by dma_heap_pool_destroy(): keep nothing more
  * @ops:	where the memory comes from and goes back to
  * @priv:	argument of @ops
@@ -183,8 +183,11 @@ struct page *dma_heap_pool_alloc(struct dma_heap_pool *pool,
 	spin_unlock(&pool->lock);
 
 	if (!page) {
-		atomic64_inc(&pool->misses);
-		return pool->ops->alloc(pool->priv, order);
+		/* A miss is a block the heap's memory gave instead. */
+		page = pool->ops->alloc(pool->priv, order);
+		if (page)
+			atomic64_inc(&pool->misses);
+		return page;
 	}
 
 	if (dirty)
@@ -290,14 +293,17 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_pool_free, DMA_BUF);
 void dma_heap_pool_free_sgt(struct dma_heap_pool *pool, struct sg_table *sgt)
 {
 	struct scatterlist *sg;
+	unsigned int i, order;
 	size_t kept = 0;
-	unsigned int i;
 
 	spin_lock(&pool->lock);
 	for_each_sgtable_sg(sgt, sg, i) {
-		if (!pool_keep_dirty(pool, sg_page(sg), get_order(sg->length)))
+		order = get_order(sg->length);
+		/* Counted as a whole block: it must be one. */
+		if (WARN_ON_ONCE(sg->length != block_bytes(order)) ||
+		    !pool_keep_dirty(pool, sg_page(sg), order))
 			break;
-		kept += sg->length;
+		kept += block_bytes(order);
 	}
 	spin_unlock(&pool->lock);
 	pool_kept(pool, kept);

@@ -292,10 +292,12 @@ static void *system_heap_create(const struct dma_heap_desc *desc)
 					 desc->pool_size, &system_heap_pool_ops,
 					 NULL);
 	if (IS_ERR(sys->pool)) {
+		void *err = ERR_CAST(sys->pool);
+
 		dma_heap_desc_err(desc, "pool-size", "cannot create the pool: %pe",
-				  sys->pool);
+				  err);
 		kfree(sys);
-		return ERR_PTR(-ENOMEM);
+		return err;
 	}
 	dma_heap_pool_prefill(sys->pool, desc->pool_prefill);
 	return sys;
