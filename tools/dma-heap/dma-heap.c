@@ -669,7 +669,7 @@ static int parse_alloc_args(int argc, char **argv, struct alloc_args *args)
 		} else {
 			return hu_usage_error(PROG, usage,
 					      "alloc: unexpected argument '%s'",
-					   arg);
+					      arg);
 		}
 	}
 	if (npos < 2)

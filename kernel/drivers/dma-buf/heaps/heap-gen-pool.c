@@ -130,11 +130,11 @@ struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
 			     len);
 	buf->base.uncached = uncached;
 	dmabuf = dma_heap_buffer_export(&buf->base, fd_flags);
-	if (IS_ERR(dmabuf)) {
-		dma_heap_gen_pool_release(&buf->base);
-		dma_heap_forget_full(heap);
-	}
-	return dmabuf;
+	if (!IS_ERR(dmabuf))
+		return dmabuf;
+	dma_heap_gen_pool_release(&buf->base);
+	ret = PTR_ERR(dmabuf);
+	goto err_not_full;
 
 err_pool:
 	gen_pool_free(pool, buf->addr, len);
