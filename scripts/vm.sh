@@ -5,7 +5,8 @@
 #
 #   vm.sh user               build the userspace programs for the VM
 #   vm.sh dtb [DTS]          QEMU's own DTB with the heap overlay applied
-#   vm.sh boot MODE LOG      boot with an initramfs in MODE (demo|test|bench|shell)
+#   vm.sh boot MODE LOG      boot with an initramfs in MODE
+#                            (demo|test|bench|kunit|shell)
 #
 # Settings: DTS (overlay, default dts/vm.dtso), EXTRA (programs or scripts
 # to run in the VM after MODE), KERNEL (Image), MODULES (the kernel's
@@ -108,6 +109,9 @@ build_initramfs() {
 
 # boot MODE LOG: boot the VM and wait for it to power off. Non-zero when
 # it did not reach the end of its script within VM_TIMEOUT seconds.
+# The VM kernel has the KUnit suites built in: they run during boot only
+# when BOOTARGS says kunit.enable=1 (scripts/kunit.sh), which overrides
+# the kunit.enable=0 given here.
 boot() {
 	local mode=$1 logf=$2 dtb=$VM_OUT/vm.dtb initrd=$VM_OUT/initramfs.cpio.gz
 	local rc=0 qemu_args
@@ -118,7 +122,7 @@ boot() {
 
 	qemu_args=("${QEMU_MACHINE[@]}" -kernel "$KERNEL" -initrd "$initrd"
 		-dtb "$dtb" -no-reboot -nographic ${QEMU_EXTRA:-}
-		-append "console=ttyAMA0 panic=-1 DTHEAPS_MODE=$mode ${BOOTARGS:-}")
+		-append "console=ttyAMA0 panic=-1 kunit.enable=0 DTHEAPS_MODE=$mode ${BOOTARGS:-}")
 	if [ "$mode" = shell ]; then
 		qemu-system-aarch64 "${qemu_args[@]}"
 		return
