@@ -146,7 +146,9 @@ prepare_tree() {
 		mkdir -p "$WORK/$to"
 		rsync -rlt --exclude=.kunitconfig "$TOP/$from" "$WORK/$to"
 	done
-	echo "$new" >"$old"
+	# Written whole or not at all: the debug kernel's build, in the
+	# background (scripts/test.sh), may read it at the same time.
+	echo "$new" >"$old.$$" && mv "$old.$$" "$old"
 }
 
 kmake() {
