@@ -12,7 +12,9 @@
 #include <linux/delay.h>
 #include <linux/dma-heap.h>
 #include <linux/gfp.h>
+#include <linux/completion.h>
 #include <linux/highmem.h>
+#include <linux/kthread.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
@@ -161,6 +163,74 @@ static void pool_miss_counts_only_blocks_got(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	KUNIT_EXPECT_EQ(test, stats_of(ctx).misses, 1);
 	dma_heap_pool_free(ctx->pool, page, 4);
+}
+
+/*
+ * A pool of size 0 is the path of a heap declared without a pool: every
+ * block goes straight to and from the ops, and no timer is ever set.
+ */
+static void pool_of_size_zero_passes_through(struct kunit *test)
+{
+	struct pool_ctx *ctx = make_pool(test, 0);
+	struct page *page;
+
+	page = dma_heap_pool_alloc(ctx->pool, 4);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->log.allocated), 1);
+	dma_heap_pool_free(ctx->pool, page, 4);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->log.freed), 1);
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).pooled_bytes, 0);
+	KUNIT_EXPECT_FALSE(test, dma_heap_pool_zeroing_armed(ctx->pool));
+}
+
+/*
+ * Frees racing the start of the pool's destruction (a heap's last
+ * buffers released while the heap goes): once destruction has begun,
+ * a free never sets the zeroing timer again, so the timer cannot fire
+ * on a freed pool. The freeing thread stops before the pool is freed;
+ * what is checked is the timer after the free loop lost the race.
+ */
+struct free_race {
+	struct dma_heap_pool *pool;
+	struct page *pages[64];
+	struct completion started;
+	unsigned int freed;
+};
+
+static int free_race_thread(void *data)
+{
+	struct free_race *r = data;
+
+	complete(&r->started);
+	for (r->freed = 0; r->freed < ARRAY_SIZE(r->pages); r->freed++)
+		dma_heap_pool_free(r->pool, r->pages[r->freed], 0);
+	return 0;
+}
+
+static void pool_destroy_stops_the_zeroing_timer(struct kunit *test)
+{
+	struct free_race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct pool_ctx *ctx;
+	struct task_struct *t;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	ctx = make_pool(test, SZ_1M);
+	r->pool = ctx->pool;
+	for (i = 0; i < ARRAY_SIZE(r->pages); i++) {
+		r->pages[i] = dma_heap_pool_alloc(ctx->pool, 0);
+		KUNIT_ASSERT_NOT_NULL(test, r->pages[i]);
+	}
+	init_completion(&r->started);
+	t = kthread_run(free_race_thread, r, "kunit-pool-free");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wait_for_completion(&r->started);
+
+	dma_heap_pool_stop(ctx->pool);
+	/* Frees after the stop: given back at once, no timer set. */
+	while (READ_ONCE(r->freed) < ARRAY_SIZE(r->pages))
+		cond_resched();
+	KUNIT_EXPECT_FALSE(test, dma_heap_pool_zeroing_armed(ctx->pool));
 }
 
 /*
@@ -387,6 +457,8 @@ static void pool_destroy_gives_everything_back(struct kunit *test)
 
 static struct kunit_case dma_heap_pool_cases[] = {
 	KUNIT_CASE(pool_misses_then_hits),
+	KUNIT_CASE(pool_of_size_zero_passes_through),
+	KUNIT_CASE(pool_destroy_stops_the_zeroing_timer),
 	KUNIT_CASE(pool_miss_counts_only_blocks_got),
 	KUNIT_CASE(pool_free_sgt_keeps_what_fits),
 	KUNIT_CASE_PARAM(pool_recycled_block_is_zeroed, wait_gen_params),

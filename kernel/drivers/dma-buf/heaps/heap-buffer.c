@@ -8,6 +8,10 @@
  * userspace, vmap for the kernel, release) is the same for all of them and
  * lives here, once. Heap types never implement struct dma_buf_ops.
  *
+ * It also keeps a heap's live-buffer counts, where the heap's registrar
+ * asked for them (dma_heap_buffer_count_in()), and holds the heap as a
+ * user for as long as a buffer lives.
+ *
  * Not for: allocating or zeroing memory, pooling, fallback.
  */
 
@@ -109,6 +113,50 @@ static unsigned long dma_heap_buffer_dma_attrs(struct dma_heap_buffer *buffer)
 	return buffer->uncached ? DMA_ATTR_SKIP_CPU_SYNC : 0;
 }
 
+static void dma_heap_unmap_by_address(struct device *dev,
+				      struct sg_table *sgt, unsigned int count,
+				      enum dma_data_direction direction)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_sg(sgt, sg, i) {
+		if (i >= count)
+			break;
+		dma_unmap_resource(dev, sg_dma_address(sg), sg_dma_len(sg),
+				   direction, DMA_ATTR_SKIP_CPU_SYNC);
+	}
+}
+
+/*
+ * Memory without a linear mapping is mapped for a device by its physical
+ * address. dma_map_sgtable() could bounce it through swiotlb (a device
+ * with a small DMA mask, swiotlb=force, a confidential VM), and a bounce
+ * copies through the linear mapping this memory does not have: the
+ * kernel would fault. A device that cannot reach the memory in place
+ * gets an error instead.
+ */
+static int dma_heap_map_by_address(struct device *dev, struct sg_table *sgt,
+				   enum dma_data_direction direction)
+{
+	struct scatterlist *sg;
+	dma_addr_t addr;
+	unsigned int i;
+
+	for_each_sgtable_sg(sgt, sg, i) {
+		addr = dma_map_resource(dev, sg_phys(sg), sg->length, direction,
+					DMA_ATTR_SKIP_CPU_SYNC);
+		if (dma_mapping_error(dev, addr)) {
+			dma_heap_unmap_by_address(dev, sgt, i, direction);
+			return -EIO;
+		}
+		sg_dma_address(sg) = addr;
+		sg_dma_len(sg) = sg->length;
+	}
+	sgt->nents = sgt->orig_nents;
+	return 0;
+}
+
 static struct sg_table *
 dma_heap_buffer_map(struct dma_buf_attachment *attachment,
 		    enum dma_data_direction direction)
@@ -117,8 +165,12 @@ dma_heap_buffer_map(struct dma_buf_attachment *attachment,
 	struct dma_heap_attachment *a = attachment->priv;
 	int ret;
 
-	ret = dma_map_sgtable(attachment->dev, &a->sgt, direction,
-			      dma_heap_buffer_dma_attrs(buffer));
+	if (buffer->no_linear_map)
+		ret = dma_heap_map_by_address(attachment->dev, &a->sgt,
+					      direction);
+	else
+		ret = dma_map_sgtable(attachment->dev, &a->sgt, direction,
+				      dma_heap_buffer_dma_attrs(buffer));
 	if (ret)
 		return ERR_PTR(ret);
 
@@ -140,8 +192,12 @@ static void dma_heap_buffer_unmap(struct dma_buf_attachment *attachment,
 	mutex_lock(&buffer->lock);
 	a->mapped = false;
 	mutex_unlock(&buffer->lock);
-	dma_unmap_sgtable(attachment->dev, sgt, direction,
-			  dma_heap_buffer_dma_attrs(buffer));
+	if (buffer->no_linear_map)
+		dma_heap_unmap_by_address(attachment->dev, sgt, sgt->orig_nents,
+					  direction);
+	else
+		dma_unmap_sgtable(attachment->dev, sgt, direction,
+				  dma_heap_buffer_dma_attrs(buffer));
 }
 
 /*
@@ -297,6 +353,7 @@ static void dma_heap_buffer_vunmap(struct dma_buf *dmabuf,
 static void dma_heap_buffer_release(struct dma_buf *dmabuf)
 {
 	struct dma_heap_buffer *buffer = dmabuf->priv;
+	struct dma_heap_buffer_stats *stats = buffer->stats;
 	struct dma_heap *heap = buffer->heap;
 	size_t len = buffer->len;
 
@@ -305,7 +362,14 @@ static void dma_heap_buffer_release(struct dma_buf *dmabuf)
 		vunmap(buffer->vaddr);
 
 	buffer->ops->release(buffer);
-	dma_heap_uncharge(heap, len);
+	if (stats) {
+		atomic64_sub(len, &stats->bytes);
+		atomic64_dec(&stats->buffers);
+		/* The memory is back: pairs with the registry's acquire. */
+		atomic64_inc_return_release(&stats->released);
+	}
+	/* The heap's counts and ops outlive the buffer until here. */
+	dma_heap_put(heap);
 }
 
 static const struct dma_buf_ops dma_heap_buffer_ops = {
@@ -342,6 +406,8 @@ void dma_heap_buffer_init(struct dma_heap_buffer *buffer,
 	buffer->vmap_cnt = 0;
 	buffer->vaddr = NULL;
 	buffer->uncached = false;
+	buffer->no_linear_map = false;
+	buffer->stats = NULL;
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_init, DMA_BUF);
 
@@ -368,33 +434,29 @@ struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
 	exp_info.size = buffer->len;
 	exp_info.flags = fd_flags;
 	exp_info.priv = buffer;
-	/* A heap type's module stays while its buffers live. */
-	exp_info.owner = dma_heap_get_owner(buffer->heap);
 
 	dmabuf = dma_buf_export(&exp_info);
+	/* A user of the heap, and so of its type's module, while it lives. */
 	if (!IS_ERR(dmabuf))
-		dma_heap_charge(buffer->heap, buffer->len);
+		dma_heap_get(buffer->heap);
 
 	return dmabuf;
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_export, DMA_BUF);
 
-/**
- * dma_heap_clear_pages - zero pages that have a kernel mapping
- * @page:	first page of a physically contiguous range
- * @count:	number of pages
- *
- * For heap types whose memory comes from the buddy allocator or CMA. The
- * pages are zeroed one at a time through their (possibly temporary)
- * kernel mapping, so highmem works too.
+/*
+ * Count a buffer just exported from this file's dma_heap_buffer_export()
+ * in @stats until it is released. For the registry, which keeps the
+ * counts of the heaps it made; @stats must live as long as the heap.
  */
-void dma_heap_clear_pages(struct page *page, unsigned long count)
+void dma_heap_buffer_count_in(struct dma_buf *dmabuf,
+			      struct dma_heap_buffer_stats *stats)
 {
-	unsigned long i;
+	struct dma_heap_buffer *buffer = dmabuf->priv;
 
-	for (i = 0; i < count; i++) {
-		clear_highpage(nth_page(page, i));
-		cond_resched();
-	}
+	if (WARN_ON_ONCE(dmabuf->ops != &dma_heap_buffer_ops || buffer->stats))
+		return;
+	buffer->stats = stats;
+	atomic64_add(buffer->len, &stats->bytes);
+	atomic64_inc(&stats->buffers);
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_clear_pages, DMA_BUF);
