@@ -1,22 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * DMA-BUF heaps core: one character device per heap and its ALLOC ioctl.
+ * DMA-BUF heaps core: what mainline's core owns. The heap objects, their
+ * names (the one name registry and its one rule), their char devices at
+ * /dev/dma_heap/<name>, their users, and the ABI of <uapi/linux/dma-heap.h>.
+ * Not for: memory (heap types), dma-bufs once exported (heap-buffer.c),
+ * fallback, pools or figures (heap-registry.c, which brings its own sysfs
+ * attribute groups).
  *
- * This file owns what mainline's core owns: the heap objects, their names
- * (the one name registry and the one name rule), their char devices at
- * /dev/dma_heap/<name>, their references, and the userspace ABI of
- * <uapi/linux/dma-heap.h>. It knows nothing about where memory comes from
- * (heap types), how a dma-buf behaves once exported (heaps/heap-buffer.c),
- * fallback, pools or statistics (heaps/heap-registry.c): a heap brings
- * its own sysfs attribute groups if it has figures to show.
- *
- * Lifetime: a heap has users: its registration, each open file of its
- * char device, each live buffer it exported and each in-kernel user that
- * found it with dma_heap_find(). The last user to go calls the heap's
- * ops->release, synchronously, and only then lets go of the module that
- * provides the ops. The struct device's own refcount only keeps the
- * memory of struct dma_heap, which this file frees; a delayed kobject
- * release never runs heap code.
+ * Users of a heap: its registration, each open file, each live buffer and
+ * each dma_heap_find(). The last one runs the heap's ops->release at once,
+ * before the module providing it is let go; the device's refcount only
+ * keeps struct dma_heap, so a delayed kobject release runs no heap code.
  *
  * Copyright (C) 2011 Google, Inc.
  * Copyright (C) 2019 Linaro Ltd.
@@ -50,7 +44,8 @@
  * @ops:	the heap's ops
  * @priv:	the heap's private data
  * @owner:	module providing @ops; held by every user
- * @users:	registration, open files, live buffers, dma_heap_find()
+ * @users:	registration, open files, live buffers, dma_heap_find(); all
+ *		of them together hold one reference to @dev
  * @removed:	set once dma_heap_remove() ran; no new allocations then
  * @dev:	the heap's device; its refcount keeps this struct
  * @cdev:	the heap's char device
@@ -107,43 +102,35 @@ static bool dma_heap_get_live(struct dma_heap *heap)
 {
 	if (!try_module_get(heap->owner))
 		return false;
-	if (!refcount_inc_not_zero(&heap->users)) {
-		module_put(heap->owner);
-		return false;
-	}
-	get_device(&heap->dev);
-	return true;
+	if (refcount_inc_not_zero(&heap->users))
+		return true;
+	module_put(heap->owner);
+	return false;
 }
 
-/**
- * dma_heap_get - take one more user of a heap
- * @heap: a heap the caller holds already (an allocation in progress)
- *
- * For the shared exporter: each buffer is a user of its heap until it is
- * released. Drop it with dma_heap_put().
- */
+/* For the exporter: one more user, while an allocation holds the heap. */
 void dma_heap_get(struct dma_heap *heap)
 {
 	__module_get(heap->owner);
 	refcount_inc(&heap->users);
-	get_device(&heap->dev);
 }
 
 /**
  * dma_heap_put - drop a user of a heap
  * @heap: the heap
  *
- * Drops a reference taken by dma_heap_find() (or by the exporter for a
- * buffer). The last user runs the heap's ops->release before the module
- * providing it is let go.
+ * Drops a reference taken by dma_heap_find(). The last user runs the
+ * heap's ops->release before the module providing it is let go.
  */
 void dma_heap_put(struct dma_heap *heap)
 {
 	struct module *owner = heap->owner;
 
-	if (refcount_dec_and_test(&heap->users) && heap->ops->release)
-		heap->ops->release(heap);
-	put_device(&heap->dev);
+	if (refcount_dec_and_test(&heap->users)) {
+		if (heap->ops->release)
+			heap->ops->release(heap);
+		put_device(&heap->dev);
+	}
 	module_put(owner);
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_put, DMA_BUF);
@@ -165,9 +152,8 @@ static const struct class dma_heap_class = {
  * @fd_flags:	flags for the dma-buf's file (DMA_HEAP_VALID_FD_FLAGS)
  * @heap_flags:	heap flags; none are defined, must be 0
  *
- * The same checks as the ALLOC ioctl apply, so a driver and a process get
- * the same answer for the same request. A heap declared with a fallback
- * tries it when it is out of memory (see dma_heap_type_register()).
+ * The same checks as the ALLOC ioctl, so a driver and a process get the
+ * same answer. A declared heap with a fallback tries it when full.
  *
  * Return: the new dma-buf, or an ERR_PTR(): -EINVAL for bad arguments,
  * -ENODEV if the heap was removed, -ENOMEM when memory ran out, -EINTR
@@ -195,52 +181,6 @@ struct dma_buf *dma_heap_buffer_alloc(struct dma_heap *heap, size_t len,
 	return heap->ops->allocate(heap, aligned_len, fd_flags, heap_flags);
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_alloc, DMA_BUF);
-
-/**
- * dma_heap_bufferfd_alloc - allocate a dma-buf and install a descriptor
- * @heap:	heap to allocate from
- * @len:	size in bytes; rounded up to whole pages
- * @fd_flags:	flags for the dma-buf's file and descriptor
- * @heap_flags:	heap flags; none are defined, must be 0
- *
- * For drivers that hand the buffer to the calling process through an
- * ioctl of their own. The descriptor is live in the caller's table on
- * return; a driver that may still fail afterwards should use
- * dma_heap_buffer_alloc() and install the descriptor itself, as the
- * heap's own ALLOC ioctl does.
- *
- * Return: the new descriptor, or a negative errno as for
- * dma_heap_buffer_alloc(), or -EMFILE when the table is full.
- */
-int dma_heap_bufferfd_alloc(struct dma_heap *heap, size_t len,
-			    u32 fd_flags, u64 heap_flags)
-{
-	struct dma_buf *dmabuf;
-	int fd;
-
-	dmabuf = dma_heap_buffer_alloc(heap, len, fd_flags, heap_flags);
-	if (IS_ERR(dmabuf))
-		return PTR_ERR(dmabuf);
-
-	fd = dma_buf_fd(dmabuf, fd_flags);
-	if (fd < 0)
-		dma_buf_put(dmabuf);
-	return fd;
-}
-EXPORT_SYMBOL_NS_GPL(dma_heap_bufferfd_alloc, DMA_BUF);
-
-/**
- * dma_heap_buffer_free - drop a driver's reference to a heap's dma-buf
- * @dmabuf:	a dma-buf from dma_heap_buffer_alloc()
- *
- * The buffer's memory goes back to its heap once every other user (a
- * descriptor, an importer) has let go as well.
- */
-void dma_heap_buffer_free(struct dma_buf *dmabuf)
-{
-	dma_buf_put(dmabuf);
-}
-EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_free, DMA_BUF);
 
 static int dma_heap_open(struct inode *inode, struct file *file)
 {
@@ -367,10 +307,8 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_get_name, DMA_BUF);
  * dma_heap_get_dev - the struct device of a heap
  * @heap: the heap
  *
- * The class device behind /dev/dma_heap/<name> and its sysfs directory,
- * for dev_*() log messages and sysfs links; its drvdata is the heap's
- * private data. It is not a DMA device: map buffers for the device that
- * does the DMA.
+ * The class device behind /dev/dma_heap/<name> and its sysfs directory;
+ * its drvdata is the heap's private data. Not a DMA device.
  *
  * Return: the heap's device; valid as long as a reference to the heap is
  * held.
@@ -381,7 +319,7 @@ struct device *dma_heap_get_dev(struct dma_heap *heap)
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_get_dev, DMA_BUF);
 
-/* For the framework's own layers: is @heap one they made with @ops? */
+/* For the registry: is @heap one it made? */
 bool dma_heap_has_ops(struct dma_heap *heap, const struct dma_heap_ops *ops)
 {
 	return heap->ops == ops;
@@ -536,11 +474,10 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_add, DMA_BUF);
  * dma_heap_remove - unregister a heap
  * @heap: a heap returned by dma_heap_add()
  *
- * Removes /dev/dma_heap/<name> and the heap from the registry at once.
- * Files already open and buffers already exported keep the heap alive;
- * allocations through them fail with -ENODEV. The heap's ops->release is
- * called when the last of them is gone, or before this returns if there
- * is none.
+ * Removes /dev/dma_heap/<name> and the heap's name at once. Open files
+ * and live buffers keep the heap; allocations through them fail with
+ * -ENODEV. The heap's ops->release runs when the last of them goes, or
+ * before this returns if there is none.
  */
 void dma_heap_remove(struct dma_heap *heap)
 {
@@ -550,7 +487,7 @@ void dma_heap_remove(struct dma_heap *heap)
 	cdev_device_del(&heap->cdev, &heap->dev);
 	mutex_unlock(&heap_list_lock);
 
-	/* The registration's user; dma_heap_put() pairs with no get here. */
+	/* Drop the registration's user, which holds no module reference. */
 	__module_get(heap->owner);
 	dma_heap_put(heap);
 }

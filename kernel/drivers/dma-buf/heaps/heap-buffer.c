@@ -460,3 +460,49 @@ void dma_heap_buffer_count_in(struct dma_buf *dmabuf,
 	atomic64_add(buffer->len, &stats->bytes);
 	atomic64_inc(&stats->buffers);
 }
+
+/**
+ * dma_heap_bufferfd_alloc - allocate a dma-buf and install a descriptor
+ * @heap:	heap to allocate from
+ * @len:	size in bytes; rounded up to whole pages
+ * @fd_flags:	flags for the dma-buf's file and descriptor
+ * @heap_flags:	heap flags; none are defined, must be 0
+ *
+ * For drivers that hand the buffer to the calling process through an
+ * ioctl of their own. The descriptor is live in the caller's table on
+ * return; a driver that may still fail afterwards should use
+ * dma_heap_buffer_alloc() and install the descriptor itself, as the
+ * heap's own ALLOC ioctl does.
+ *
+ * Return: the new descriptor, or a negative errno as for
+ * dma_heap_buffer_alloc(), or -EMFILE when the table is full.
+ */
+int dma_heap_bufferfd_alloc(struct dma_heap *heap, size_t len,
+			    u32 fd_flags, u64 heap_flags)
+{
+	struct dma_buf *dmabuf;
+	int fd;
+
+	dmabuf = dma_heap_buffer_alloc(heap, len, fd_flags, heap_flags);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+
+	fd = dma_buf_fd(dmabuf, fd_flags);
+	if (fd < 0)
+		dma_buf_put(dmabuf);
+	return fd;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_bufferfd_alloc, DMA_BUF);
+
+/**
+ * dma_heap_buffer_free - drop a driver's reference to a heap's dma-buf
+ * @dmabuf:	a dma-buf from dma_heap_buffer_alloc()
+ *
+ * The buffer's memory goes back to its heap once every other user (a
+ * descriptor, an importer) has let go as well.
+ */
+void dma_heap_buffer_free(struct dma_buf *dmabuf)
+{
+	dma_buf_put(dmabuf);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_free, DMA_BUF);
