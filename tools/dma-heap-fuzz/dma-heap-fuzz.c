@@ -91,7 +91,6 @@
 #define EXIT_FAIL	1
 #define EXIT_USAGE	HU_EXIT_USAGE
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b)	((a) < (b) ? (a) : (b))
 #define BIT(n)		(1ULL << (n))
 
@@ -146,10 +145,7 @@ static void __printf(2, 3) fail(const char *name, const char *fmt, ...)
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return hu_now_ns() / 1e9;
 }
 
 static void sleep_ms(unsigned int ms)
@@ -241,21 +237,12 @@ static bool rng_permille(__u64 *state, unsigned int n)
 /* A field of /proc/meminfo in bytes, or -1. */
 static long long meminfo(const char *key)
 {
-	char line[128];
-	size_t klen = strlen(key);
-	long long kb = -1;
-	FILE *f;
+	char val[64];
+	long long kb;
 
-	f = fopen("/proc/meminfo", "re");
-	if (!f)
+	if (hu_file_field("/proc/meminfo", key, val, sizeof(val)))
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			kb = strtoll(line + klen + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
+	kb = strtoll(val, NULL, 10);
 	return kb < 0 ? -1 : kb * 1024;
 }
 
@@ -286,12 +273,6 @@ static int heap_index(const char *name)
 	return -1;
 }
 
-static int cmp_heap(const void *a, const void *b)
-{
-	return strcmp(((const struct heap *)a)->name,
-		      ((const struct heap *)b)->name);
-}
-
 /*
  * Every heap in sysfs, whether it was selected or not: a fallback chain
  * may lead out of the selection, and accounting is checked everywhere.
@@ -299,29 +280,29 @@ static int cmp_heap(const void *a, const void *b)
 static int load_heaps(const char *select)
 {
 	char fb[MAX_HEAPS][NAME_LEN];
-	struct dirent *de;
+	struct hu_heaps list;
 	char path[PATH_MAX];
-	DIR *dir;
+	size_t n;
 	int i;
 
-	dir = opendir(HU_SYSFS_DIR);
-	if (!dir) {
+	i = hu_list_heaps(HU_SYSFS_DIR, &list);
+	if (i) {
 		fprintf(stderr, PROG ": cannot open " HU_SYSFS_DIR ": %s\n",
-			strerror(errno));
+			strerror(-i));
 		return -1;
 	}
-	while ((de = readdir(dir)) && nheaps < MAX_HEAPS) {
+	/* In name order, so heaps[] is sorted too. */
+	for (n = 0; n < list.nr && nheaps < MAX_HEAPS; n++) {
 		struct heap *h = &heaps[nheaps];
 
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= NAME_LEN)
+		if (strlen(list.names[n]) >= NAME_LEN)
 			continue;
 		memset(h, 0, sizeof(*h));
-		snprintf(h->name, sizeof(h->name), "%s", de->d_name);
+		snprintf(h->name, sizeof(h->name), "%s", list.names[n]);
 		hu_read_attr_u64(HU_SYSFS_DIR, h->name, "size_bytes", &h->size);
 		nheaps++;
 	}
-	closedir(dir);
-	qsort(heaps, nheaps, sizeof(heaps[0]), cmp_heap);
+	hu_free_heaps(&list);
 
 	for (i = 0; i < nheaps; i++) {
 		if (hu_read_attr(HU_SYSFS_DIR, heaps[i].name, "fallback", fb[i],
@@ -358,12 +339,30 @@ static void snapshot_heaps(void)
 	}
 }
 
-static bool heap_settled(const struct heap *h, __u64 *used, __u64 *buffers)
+/* A heap's figures now; ~0 for one that cannot be read. */
+static void heap_usage(int heap, __u64 *used, __u64 *buffers)
 {
 	*used = *buffers = ~0ULL;
-	hu_read_attr_u64(HU_SYSFS_DIR, h->name, "used_bytes", used);
-	hu_read_attr_u64(HU_SYSFS_DIR, h->name, "buffers", buffers);
-	return *used == h->used0 && *buffers == h->buffers0;
+	hu_read_attr_u64(HU_SYSFS_DIR, heaps[heap].name, "used_bytes", used);
+	hu_read_attr_u64(HU_SYSFS_DIR, heaps[heap].name, "buffers", buffers);
+}
+
+/* Are the heap's figures back at the snapshot? */
+static bool heap_settled(int heap, __u64 *used, __u64 *buffers)
+{
+	heap_usage(heap, used, buffers);
+	return *used == heaps[heap].used0 && *buffers == heaps[heap].buffers0;
+}
+
+/* The first heap whose figures are not back at the snapshot, or -1. */
+static int unsettled_heap(__u64 *used, __u64 *buffers)
+{
+	int i;
+
+	for (i = 0; i < nheaps; i++)
+		if (!heap_settled(i, used, buffers))
+			return i;
+	return -1;
 }
 
 /*
@@ -375,19 +374,47 @@ static bool wait_heaps_settled(unsigned int ms)
 {
 	__u64 used, buffers;
 	unsigned int waited = 0;
-	int i;
 
 	for (;;) {
-		for (i = 0; i < nheaps; i++)
-			if (!heap_settled(&heaps[i], &used, &buffers))
-				break;
-		if (i == nheaps)
+		if (unsettled_heap(&used, &buffers) < 0)
 			return true;
 		if (waited >= ms)
 			return false;
 		sleep_ms(20);
 		waited += 20;
 	}
+}
+
+/*
+ * Check @name: every heap back at its snapshot, within 5 s; the first
+ * one that is not is named.
+ */
+static void check_heaps_back(const char *name)
+{
+	__u64 used, buffers;
+	int i;
+
+	wait_heaps_settled(5000);
+	i = unsettled_heap(&used, &buffers);
+	if (i < 0)
+		pass(name);
+	else
+		fail(name, "%s: used_bytes %llu -> %llu, buffers %llu -> %llu",
+		     heaps[i].name, heaps[i].used0, used, heaps[i].buffers0,
+		     buffers);
+}
+
+/* Check @name: as many descriptors open as at the start; the difference. */
+static int check_fds_back(const char *name, int fds_start)
+{
+	int fds_end = count_fds();
+
+	if (fds_end == fds_start)
+		pass(name);
+	else
+		fail(name, "%d fds open at start, %d at the end", fds_start,
+		     fds_end);
+	return fds_end - fds_start;
 }
 
 /* Memory that is free or only parked in a heap's page pool. */
@@ -408,7 +435,7 @@ static void drop_caches(void)
 {
 	sync();
 	/* Also runs every shrinker, the heap pools' included. */
-	hu_write_file("/proc/sys/vm/drop_caches", "3");
+	hu_drop_caches();
 }
 
 /*
@@ -502,14 +529,8 @@ static void op_check(void *arg)
 static void op_zero(void *arg)
 {
 	struct mem_op *op = arg;
-	const __u64 *w = (const __u64 *)op->p;
-	size_t i, nw = op->len / 8;
 
-	for (i = 0; i < nw && !w[i]; i++)
-		;
-	for (i *= 8; i < op->len && !op->p[i]; i++)
-		;
-	op->bad = i;
+	op->bad = hu_find_nonzero(op->p, op->len);
 }
 
 static void op_dirty(void *arg)
@@ -1502,17 +1523,6 @@ static void print_mismatch_kinds(const struct fuzz *fz)
 			       mm_name[k], fz->mm[k]);
 }
 
-/* The first heap whose figures are not back at the snapshot, or -1. */
-static int unsettled_heap(__u64 *used, __u64 *buffers)
-{
-	int i;
-
-	for (i = 0; i < nheaps; i++)
-		if (!heap_settled(&heaps[i], used, buffers))
-			return i;
-	return -1;
-}
-
 /* Heap accounting back where it was: nothing leaked in any heap. */
 static unsigned int check_heaps_freed(void)
 {
@@ -1527,7 +1537,7 @@ static unsigned int check_heaps_freed(void)
 
 		snprintf(name, sizeof(name), "fuzz-freed-%.*s", NAME_LEN - 1,
 			 h->name);
-		if (heap_settled(h, &used, &buffers)) {
+		if (heap_settled(i, &used, &buffers)) {
 			pass(name);
 			continue;
 		}
@@ -1564,7 +1574,7 @@ static int run_fuzz(struct fuzz *fz, __u64 seed)
 {
 	long long memtotal = meminfo("MemTotal");
 	long long avail = meminfo("MemAvailable");
-	int fds_start, fds_end, leaked;
+	int fds_start, leaked;
 	long long free_start;
 	unsigned int bad = 0;
 	pthread_t closer;
@@ -1619,13 +1629,7 @@ static int run_fuzz(struct fuzz *fz, __u64 seed)
 	else
 		pass("fuzz-contract");
 
-	fds_end = count_fds();
-	leaked = fds_end - fds_start;
-	if (leaked)
-		fail("fuzz-fds", "%d fds open at start, %d at the end",
-		     fds_start, fds_end);
-	else
-		pass("fuzz-fds");
+	leaked = check_fds_back("fuzz-fds", fds_start);
 
 	bad += check_heaps_freed();
 	if (!check_memfree(free_start))
@@ -1984,13 +1988,6 @@ out:
 	return ok;
 }
 
-static void heap_usage(int heap, __u64 *used, __u64 *buffers)
-{
-	*used = *buffers = ~0ULL;
-	hu_read_attr_u64(HU_SYSFS_DIR, heaps[heap].name, "used_bytes", used);
-	hu_read_attr_u64(HU_SYSFS_DIR, heaps[heap].name, "buffers", buffers);
-}
-
 /* Wait up to 2 s for a heap's figures to reach @used and @buffers. */
 static bool wait_usage(int heap, __u64 used, __u64 buffers)
 {
@@ -2176,7 +2173,6 @@ static void mmap_heap(int heap)
 		.heap = heap,
 		.seed = heap * 16 + 1,
 	};
-	__u64 used, buffers;
 	struct check ck;
 	int ret, i;
 
@@ -2215,14 +2211,7 @@ static void mmap_heap(int heap)
 
 	/* Every heap: a fallback heap may have served some of them. */
 	snprintf(ck.name, sizeof(ck.name), "mmap-%s-freed", heaps[heap].name);
-	wait_heaps_settled(5000);
-	i = unsettled_heap(&used, &buffers);
-	if (i < 0)
-		pass(ck.name);
-	else
-		fail(ck.name, "%s: used_bytes %llu -> %llu, buffers %llu -> %llu",
-		     heaps[i].name, heaps[i].used0, used, heaps[i].buffers0,
-		     buffers);
+	check_heaps_back(ck.name);
 }
 
 static int run_mmap(void)
@@ -2611,30 +2600,6 @@ static int faults_open(struct faults *f)
 	return 0;
 }
 
-/* Nothing left behind: heap figures and descriptors as at the start. */
-static void faults_check_leftovers(int fds_start)
-{
-	__u64 used, buffers;
-	int i, fds_end;
-
-	wait_heaps_settled(5000);
-	i = unsettled_heap(&used, &buffers);
-	if (i < 0)
-		pass("faults-counters-back");
-	else
-		fail("faults-counters-back",
-		     "%s: used_bytes %llu -> %llu, buffers %llu -> %llu",
-		     heaps[i].name, heaps[i].used0, used, heaps[i].buffers0,
-		     buffers);
-
-	fds_end = count_fds();
-	if (fds_end == fds_start)
-		pass("faults-fds-back");
-	else
-		fail("faults-fds-back", "%d fds open at start, %d at the end",
-		     fds_start, fds_end);
-}
-
 static int run_faults(struct faults *f, __u64 seed)
 {
 	long long free_start, free_end;
@@ -2708,7 +2673,9 @@ static int run_faults(struct faults *f, __u64 seed)
 	else
 		pass("faults-buffers-zeroed");
 
-	faults_check_leftovers(fds_start);
+	/* Nothing left behind: heap figures and descriptors as at the start. */
+	check_heaps_back("faults-counters-back");
+	check_fds_back("faults-fds-back", fds_start);
 	faults_next_alloc(f);
 
 	drop_caches();
