@@ -56,6 +56,7 @@ overlay_map() {
 	echo "include/uapi/ include/uapi/"
 	echo "kunit/ drivers/dma-buf/heaps/tests/"
 	echo "bindings/dma-heap/ Documentation/devicetree/bindings/dma-heap/"
+	echo "Documentation/ Documentation/"
 }
 
 overlay_files() {
