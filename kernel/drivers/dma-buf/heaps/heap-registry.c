@@ -44,7 +44,8 @@
 /**
  * struct registered_heap - a heap the registry made from a declaration
  * @inst:	what the type's ops see: its private data and pool
- * @heap:	the core's heap
+ * @heap:	the core's heap, set once dma_heap_add() returned it and
+ *		before the heap is linked into any chain
  * @type:	the heap's type; its module is held while @heap has users
  * @name:	the heap's name, for the fallback links
  * @fallback:	name of the heap to try when this one is out of memory
@@ -223,7 +224,8 @@ void dma_heap_forget_full(struct dma_heap *heap)
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_forget_full, DMA_BUF);
 
-static struct dma_buf *registry_allocate_one(struct registered_heap *rh,
+static struct dma_buf *registry_allocate_one(struct dma_heap *heap,
+					     struct registered_heap *rh,
 					     size_t len, u32 fd_flags)
 {
 	struct dma_buf *dmabuf;
@@ -237,7 +239,7 @@ static struct dma_buf *registry_allocate_one(struct registered_heap *rh,
 		if (known_full(rh, released, len))
 			return ERR_PTR(-ENOMEM);
 	}
-	dmabuf = rh->type->allocate(rh->heap, &rh->inst, len, fd_flags);
+	dmabuf = rh->type->allocate(heap, &rh->inst, len, fd_flags);
 	if (!IS_ERR(dmabuf))
 		dma_heap_buffer_count_in(dmabuf, &rh->stats);
 	else if (rh->type->exclusive && PTR_ERR(dmabuf) == -ENOMEM)
@@ -290,7 +292,9 @@ static struct dma_buf *registry_allocate(struct dma_heap *heap,
 	bool held = false;
 
 	for (;;) {
-		dmabuf = registry_allocate_one(cur, len, fd_flags);
+		/* @heap, not cur->heap: an open may come before that is set. */
+		dmabuf = registry_allocate_one(held ? cur->heap : heap, cur,
+					       len, fd_flags);
 		if (held && (dmabuf == ERR_PTR(-ENODEV) ||
 			     dmabuf == ERR_PTR(-ENOENT))) {
 			dmabuf = ERR_PTR(-ENOMEM);
