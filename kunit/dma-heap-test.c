@@ -359,6 +359,19 @@ static struct dma_heap_type reg_type_exclusive = {
 	.exclusive = true,
 };
 
+/*
+ * Logs of the registry's heaps outlive the test function: a heap left
+ * declared when a test fails is destroyed by registry_test_exit().
+ */
+static struct test_heap_log *new_log(struct kunit *test)
+{
+	struct test_heap_log *log = kunit_kzalloc(test, sizeof(*log),
+						  GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, log);
+	return log;
+}
+
 static int registry_suite_init(struct kunit_suite *suite)
 {
 	int ret = dma_heap_type_register(&reg_type);
@@ -426,11 +439,11 @@ static struct dma_buf *alloc_4k(struct dma_heap *heap)
  */
 static void registry_exclusive_heap_is_not_asked_again_when_full(struct kunit *test)
 {
-	struct test_heap_log log = {}, shared_log = {};
+	struct test_heap_log *log = new_log(test), *shared_log = new_log(test);
 	struct dma_heap *heap, *shared;
 
-	heap = reg_declare(test, "kunit-exclusive", NULL, true, &log);
-	shared = reg_declare(test, "kunit-shared", NULL, false, &shared_log);
+	heap = reg_declare(test, "kunit-exclusive", NULL, true, log);
+	shared = reg_declare(test, "kunit-shared", NULL, false, shared_log);
 
 	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_buffer_alloc(heap, SZ_64K,
 							    O_RDWR, 0)),
@@ -441,17 +454,17 @@ static void registry_exclusive_heap_is_not_asked_again_when_full(struct kunit *t
 	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_buffer_alloc(heap, SZ_1M,
 							    O_RDWR, 0)),
 			-ENOMEM);
-	KUNIT_EXPECT_EQ(test, log.allocations, 1);
+	KUNIT_EXPECT_EQ(test, log->allocations, 1);
 
 	/* Smaller: may fit; asked, and then remembered in turn. */
 	alloc_4k(heap);
 	dma_heap_buffer_alloc(heap, SZ_16K, O_RDWR, 0);
-	KUNIT_EXPECT_EQ(test, log.allocations, 2);
-	KUNIT_EXPECT_EQ(test, log.last_len, SZ_4K);
+	KUNIT_EXPECT_EQ(test, log->allocations, 2);
+	KUNIT_EXPECT_EQ(test, log->last_len, SZ_4K);
 
 	dma_heap_buffer_alloc(shared, SZ_64K, O_RDWR, 0);
 	dma_heap_buffer_alloc(shared, SZ_64K, O_RDWR, 0);
-	KUNIT_EXPECT_EQ(test, shared_log.allocations, 2);
+	KUNIT_EXPECT_EQ(test, shared_log->allocations, 2);
 	dma_heap_put(shared);
 	dma_heap_put(heap);
 }
@@ -463,25 +476,26 @@ static void registry_exclusive_heap_is_not_asked_again_when_full(struct kunit *t
  */
 static void registry_exclusive_heap_not_full_is_asked_again(struct kunit *test)
 {
-	struct test_heap_log log = { .not_full = true };
+	struct test_heap_log *log = new_log(test);
 	struct dma_heap *heap;
 
-	heap = reg_declare(test, "kunit-not-full", NULL, true, &log);
+	log->not_full = true;
+	heap = reg_declare(test, "kunit-not-full", NULL, true, log);
 	dma_heap_buffer_alloc(heap, SZ_64K, O_RDWR, 0);
 	dma_heap_buffer_alloc(heap, SZ_64K, O_RDWR, 0);
-	KUNIT_EXPECT_EQ(test, log.allocations, 2);
+	KUNIT_EXPECT_EQ(test, log->allocations, 2);
 
-	log.not_full = false;
+	log->not_full = false;
 	dma_heap_buffer_alloc(heap, SZ_64K, O_RDWR, 0);
 	dma_heap_buffer_alloc(heap, SZ_64K, O_RDWR, 0);
-	KUNIT_EXPECT_EQ(test, log.allocations, 3);
+	KUNIT_EXPECT_EQ(test, log->allocations, 3);
 
 	/* Memory given back other than by a release: asked again. */
 	dma_heap_forget_full(heap);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_buffer_alloc(heap, SZ_64K,
 							    O_RDWR, 0)),
 			-ENOMEM);
-	KUNIT_EXPECT_EQ(test, log.allocations, 4);
+	KUNIT_EXPECT_EQ(test, log->allocations, 4);
 	dma_heap_put(heap);
 }
 
@@ -492,37 +506,38 @@ static void registry_exclusive_heap_not_full_is_asked_again(struct kunit *test)
  */
 static void registry_fallback_follows_declaration(struct kunit *test)
 {
-	struct test_heap_log full_log = {}, fb_log = {}, fb2_log = {};
+	struct test_heap_log *full_log = new_log(test), *fb_log = new_log(test);
+	struct test_heap_log *fb2_log = new_log(test);
 	struct dma_heap *full, *fb;
 
 	full = reg_declare(test, "kunit-link-full", "kunit-link-fb", false,
-			   &full_log);
+			   full_log);
 
 	/* The fallback heap does not exist yet: the chain ends. */
 	alloc_4k(full);
-	KUNIT_EXPECT_EQ(test, full_log.allocations, 1);
+	KUNIT_EXPECT_EQ(test, full_log->allocations, 1);
 	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(full), 0);
 
-	fb = reg_declare(test, "kunit-link-fb", NULL, false, &fb_log);
+	fb = reg_declare(test, "kunit-link-fb", NULL, false, fb_log);
 	dma_heap_put(fb);
 	alloc_4k(full);
-	KUNIT_EXPECT_EQ(test, fb_log.allocations, 1);
+	KUNIT_EXPECT_EQ(test, fb_log->allocations, 1);
 	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(full), 1);
 
 	/* Removed: no longer tried, and released despite the link. */
 	dma_heap_undeclare("kunit-link-fb");
-	KUNIT_EXPECT_EQ(test, fb_log.releases, 1);
+	KUNIT_EXPECT_EQ(test, fb_log->releases, 1);
 	alloc_4k(full);
-	KUNIT_EXPECT_EQ(test, fb_log.allocations, 1);
+	KUNIT_EXPECT_EQ(test, fb_log->allocations, 1);
 	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(full), 1);
 
 	/* Declared again: found again. */
-	fb = reg_declare(test, "kunit-link-fb", NULL, false, &fb2_log);
+	fb = reg_declare(test, "kunit-link-fb", NULL, false, fb2_log);
 	dma_heap_put(fb);
 	alloc_4k(full);
-	KUNIT_EXPECT_EQ(test, fb2_log.allocations, 1);
+	KUNIT_EXPECT_EQ(test, fb2_log->allocations, 1);
 	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(full), 2);
-	KUNIT_EXPECT_EQ(test, full_log.allocations, 4);
+	KUNIT_EXPECT_EQ(test, full_log->allocations, 4);
 	dma_heap_put(full);
 }
 
@@ -555,20 +570,21 @@ KUNIT_ARRAY_PARAM(fallback_error, fallback_error_cases, fallback_error_desc);
 static void registry_fallback_going_away_ends_chain(struct kunit *test)
 {
 	const struct fallback_error_case *c = test->param_value;
-	struct test_heap_log full_log = {}, fb_log = { .error = c->error };
-	struct test_heap_log last_log = {};
+	struct test_heap_log *full_log = new_log(test), *fb_log = new_log(test);
+	struct test_heap_log *last_log = new_log(test);
 	struct dma_heap *full, *fb, *last;
 
+	fb_log->error = c->error;
 	full = reg_declare(test, "kunit-gone-full", "kunit-gone-fb", false,
-			   &full_log);
+			   full_log);
 	fb = reg_declare(test, "kunit-gone-fb", "kunit-gone-last", false,
-			 &fb_log);
-	last = reg_declare(test, "kunit-gone-last", NULL, false, &last_log);
+			 fb_log);
+	last = reg_declare(test, "kunit-gone-last", NULL, false, last_log);
 
 	KUNIT_EXPECT_EQ(test, PTR_ERR(alloc_4k(full)), c->expected);
-	KUNIT_EXPECT_EQ(test, fb_log.allocations, 1);
+	KUNIT_EXPECT_EQ(test, fb_log->allocations, 1);
 	/* The chain ended there, whatever the error. */
-	KUNIT_EXPECT_EQ(test, last_log.allocations, 0);
+	KUNIT_EXPECT_EQ(test, last_log->allocations, 0);
 	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(full), 1);
 	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(fb), 0);
 
@@ -625,17 +641,17 @@ static void registry_removal_waits_without_the_lock(struct kunit *test)
 {
 	DECLARE_COMPLETION_ONSTACK(entered);
 	DECLARE_COMPLETION_ONSTACK(leave);
-	struct test_heap_log full_log = {}, fb_log = {
-		.entered = &entered, .leave = &leave,
-	};
+	struct test_heap_log *full_log = new_log(test), *fb_log = new_log(test);
 	struct removal_race alloc = {}, undeclare = {
 		.name = "kunit-race-fb",
 	}, declare = { .name = "kunit-race-other" };
 	bool declared, removed;
 
+	fb_log->entered = &entered;
+	fb_log->leave = &leave;
 	alloc.heap = reg_declare(test, "kunit-race-full", "kunit-race-fb",
-				 false, &full_log);
-	dma_heap_put(reg_declare(test, "kunit-race-fb", NULL, false, &fb_log));
+				 false, full_log);
+	dma_heap_put(reg_declare(test, "kunit-race-fb", NULL, false, fb_log));
 	init_completion(&alloc.done);
 	init_completion(&undeclare.done);
 	init_completion(&declare.done);
@@ -656,40 +672,42 @@ static void registry_removal_waits_without_the_lock(struct kunit *test)
 	complete(&leave);
 	wait_for_completion(&alloc.done);
 	wait_for_completion(&undeclare.done);
-	wait_for_completion(&declare.done);
+	/* A wait that succeeded took the completion's one "done". */
+	if (!declared)
+		wait_for_completion(&declare.done);
 	dma_heap_undeclare(declare.name);
 	dma_heap_put(alloc.heap);
 
 	KUNIT_EXPECT_TRUE(test, declared);
 	/* The removal did wait for the allocation to leave. */
 	KUNIT_EXPECT_FALSE(test, removed);
-	KUNIT_EXPECT_EQ(test, fb_log.allocations, 1);
-	KUNIT_EXPECT_EQ(test, fb_log.releases, 1);
+	KUNIT_EXPECT_EQ(test, fb_log->allocations, 1);
+	KUNIT_EXPECT_EQ(test, fb_log->releases, 1);
 }
 
 /* Undeclared while found: destroyed when the last user goes, at once. */
 static void registry_destroy_runs_with_the_last_user(struct kunit *test)
 {
-	struct test_heap_log log = {};
+	struct test_heap_log *log = new_log(test);
 	struct dma_heap *heap;
 
-	heap = reg_declare(test, "kunit-destroy", NULL, false, &log);
+	heap = reg_declare(test, "kunit-destroy", NULL, false, log);
 	dma_heap_undeclare("kunit-destroy");
-	KUNIT_EXPECT_EQ(test, log.releases, 0);
+	KUNIT_EXPECT_EQ(test, log->releases, 0);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(alloc_4k(heap)), -ENODEV);
 	dma_heap_put(heap);
-	KUNIT_EXPECT_EQ(test, log.releases, 1);
+	KUNIT_EXPECT_EQ(test, log->releases, 1);
 
 	/* Without users, removal itself destroys it. */
-	dma_heap_put(reg_declare(test, "kunit-destroy", NULL, false, &log));
+	dma_heap_put(reg_declare(test, "kunit-destroy", NULL, false, log));
 	dma_heap_undeclare("kunit-destroy");
-	KUNIT_EXPECT_EQ(test, log.releases, 2);
+	KUNIT_EXPECT_EQ(test, log->releases, 2);
 }
 
 /* The core is the one registry of names: a taken name gets no heap. */
 static void registry_taken_name_gets_no_heap(struct kunit *test)
 {
-	struct test_heap_log log = {}, core_log = {};
+	struct test_heap_log *log = new_log(test), core_log = {};
 	struct dma_heap *core_heap = test_heap_add(test, "kunit-taken",
 						   &core_log);
 	struct dma_heap_desc desc = {
@@ -699,12 +717,12 @@ static void registry_taken_name_gets_no_heap(struct kunit *test)
 	struct dma_heap *found;
 
 	reg_logs[0].name = "kunit-taken";
-	reg_logs[0].log = &log;
+	reg_logs[0].log = log;
 	KUNIT_EXPECT_EQ(test, dma_heap_declare(&desc), 0);
 	found = dma_heap_find("kunit-taken");
 	KUNIT_EXPECT_PTR_EQ(test, found, core_heap);
 	/* Created and destroyed again, without a trace. */
-	KUNIT_EXPECT_EQ(test, log.releases, 1);
+	KUNIT_EXPECT_EQ(test, log->releases, 1);
 	if (found)
 		dma_heap_put(found);
 	dma_heap_remove(core_heap);

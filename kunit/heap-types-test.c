@@ -861,9 +861,10 @@ static void carveout_outside_ram_is_refused(struct kunit *test)
 	dma_heap_undeclare(desc.name);
 }
 
-static struct device *dma_test_device(struct kunit *test, u64 mask)
+static struct device *dma_test_device(struct kunit *test, const char *name,
+				      u64 mask)
 {
-	struct device *dev = kunit_device_register(test, "dma-heap-map");
+	struct device *dev = kunit_device_register(test, name);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
 	dev->dma_mask = &dev->coherent_dma_mask;
@@ -902,7 +903,7 @@ static void exporter_maps_unmapped_memory_in_place(struct kunit *test)
 	dmabuf = alloc_from(heap, SZ_64K);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
 
-	dev = dma_test_device(test, DMA_BIT_MASK(64));
+	dev = dma_test_device(test, "dma-heap-bounce", DMA_BIT_MASK(64));
 #ifdef CONFIG_SWIOTLB
 	dev->dma_io_tlb_mem = &bounce_everything;
 #endif
@@ -918,8 +919,12 @@ static void exporter_maps_unmapped_memory_in_place(struct kunit *test)
 	}
 	dma_buf_detach(dmabuf, attach);
 
-	/* Below the buffer: cannot reach it, and is told so. */
-	far = dma_test_device(test, DMA_BIT_MASK(12));
+	/*
+	 * A device that reaches only the first 4 KiB: dma_set_mask() would
+	 * refuse a mask below the machine's RAM, so it is set by hand.
+	 */
+	far = dma_test_device(test, "dma-heap-far", DMA_BIT_MASK(64));
+	far->coherent_dma_mask = DMA_BIT_MASK(12);
 	attach = dma_buf_attach(dmabuf, far);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
 	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);

@@ -330,8 +330,6 @@ static void dma_heap_dev_release(struct device *dev)
 {
 	struct dma_heap *heap = container_of(dev, struct dma_heap, dev);
 
-	if (dev->devt)
-		xa_erase(&dma_heap_minors, MINOR(dev->devt));
 	kfree(heap->name);
 	kfree(heap);
 }
@@ -454,6 +452,7 @@ struct dma_heap *dma_heap_add(const struct dma_heap_export_info *exp_info)
 	if (ret) {
 		pr_err("dma_heap: %s: cannot add device: %d\n",
 		       heap->name, ret);
+		xa_erase(&dma_heap_minors, minor);
 		goto err_unlock;
 	}
 
@@ -485,6 +484,8 @@ void dma_heap_remove(struct dma_heap *heap)
 	WRITE_ONCE(heap->removed, true);
 	list_del(&heap->list);
 	cdev_device_del(&heap->cdev, &heap->dev);
+	/* Free for a new heap at once, not when a delayed release runs. */
+	xa_erase(&dma_heap_minors, MINOR(heap->dev.devt));
 	mutex_unlock(&heap_list_lock);
 
 	/* Drop the registration's user, which holds no module reference. */
