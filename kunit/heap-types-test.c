@@ -622,15 +622,17 @@ static void declare_twice_makes_one_heap(struct kunit *test)
 		.name = "kunit-twice",
 		.compatible = TEST_COMPATIBLE,
 	};
-	struct dma_heap *first;
+	struct dma_heap *first, *second;
 
 	KUNIT_ASSERT_EQ(test, dma_heap_type_register(&test_type), 0);
 	KUNIT_ASSERT_EQ(test, dma_heap_declare(&desc), 0);
 	first = dma_heap_find(desc.name);
 	KUNIT_ASSERT_NOT_NULL(test, first);
 	KUNIT_EXPECT_EQ(test, dma_heap_declare(&desc), 0);
-	KUNIT_EXPECT_PTR_EQ(test, dma_heap_find(desc.name), first);
-	dma_heap_put(first);
+	second = dma_heap_find(desc.name);
+	KUNIT_EXPECT_PTR_EQ(test, second, first);
+	if (second)
+		dma_heap_put(second);
 	dma_heap_put(first);
 	dma_heap_undeclare(desc.name);
 	KUNIT_EXPECT_FALSE(test, heap_exists(desc.name));
@@ -855,7 +857,8 @@ static void carveout_outside_ram_is_refused(struct kunit *test)
 		.size = SZ_1M,
 	};
 
-	KUNIT_ASSERT_FALSE(test, pfn_valid(PHYS_PFN(desc.base)));
+	if (pfn_valid(PHYS_PFN(desc.base)))
+		kunit_skip(test, "%pa is RAM on this machine", &desc.base);
 	KUNIT_ASSERT_EQ(test, dma_heap_declare(&desc), 0);
 	KUNIT_EXPECT_FALSE(test, heap_exists(desc.name));
 	dma_heap_undeclare(desc.name);

@@ -108,11 +108,17 @@ static bool dma_heap_get_live(struct dma_heap *heap)
 	return false;
 }
 
-/* For the exporter: one more user, while an allocation holds the heap. */
-void dma_heap_get(struct dma_heap *heap)
+/*
+ * For the exporter: one more user, while an allocation holds the heap.
+ * Fails once the module providing the heap is going away: a buffer made
+ * then (through a fallback walk) would outlive the module's code.
+ */
+bool dma_heap_get(struct dma_heap *heap)
 {
-	__module_get(heap->owner);
+	if (!try_module_get(heap->owner))
+		return false;
 	refcount_inc(&heap->users);
+	return true;
 }
 
 /**
@@ -126,6 +132,7 @@ void dma_heap_put(struct dma_heap *heap)
 {
 	struct module *owner = heap->owner;
 
+	might_sleep();
 	if (refcount_dec_and_test(&heap->users)) {
 		if (heap->ops->release)
 			heap->ops->release(heap);

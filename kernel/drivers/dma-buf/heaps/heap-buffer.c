@@ -16,6 +16,7 @@
  */
 
 #include <linux/dma-buf.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-heap.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
@@ -113,13 +114,39 @@ static unsigned long dma_heap_buffer_dma_attrs(struct dma_heap_buffer *buffer)
 	return buffer->uncached ? DMA_ATTR_SKIP_CPU_SYNC : 0;
 }
 
-static void dma_heap_unmap_by_address(struct device *dev,
-				      struct sg_table *sgt, unsigned int count,
-				      enum dma_data_direction direction)
+/*
+ * Memory without a linear mapping is mapped for a device in place, by its
+ * address. dma_map_sgtable() could bounce it through swiotlb (a device
+ * with a small DMA mask, swiotlb=force, a confidential VM), and a bounce
+ * copies through the linear mapping this memory does not have: the kernel
+ * would fault. Behind an IOMMU, dma_map_resource() maps it without a
+ * bounce; without one, the device uses the address it sees the memory at,
+ * if it can reach it in place. Otherwise the mapping fails.
+ */
+static dma_addr_t dma_heap_map_in_place(struct device *dev, phys_addr_t phys,
+					size_t len,
+					enum dma_data_direction direction)
+{
+	dma_addr_t addr;
+
+	if (device_iommu_mapped(dev))
+		return dma_map_resource(dev, phys, len, direction,
+					DMA_ATTR_SKIP_CPU_SYNC);
+	if (force_dma_unencrypted(dev))
+		return DMA_MAPPING_ERROR;
+	addr = phys_to_dma(dev, phys);
+	return dma_capable(dev, addr, len, true) ? addr : DMA_MAPPING_ERROR;
+}
+
+static void dma_heap_unmap_in_place(struct device *dev, struct sg_table *sgt,
+				    unsigned int count,
+				    enum dma_data_direction direction)
 {
 	struct scatterlist *sg;
 	unsigned int i;
 
+	if (!device_iommu_mapped(dev))
+		return;
 	for_each_sgtable_sg(sgt, sg, i) {
 		if (i >= count)
 			break;
@@ -128,14 +155,6 @@ static void dma_heap_unmap_by_address(struct device *dev,
 	}
 }
 
-/*
- * Memory without a linear mapping is mapped for a device by its physical
- * address. dma_map_sgtable() could bounce it through swiotlb (a device
- * with a small DMA mask, swiotlb=force, a confidential VM), and a bounce
- * copies through the linear mapping this memory does not have: the
- * kernel would fault. A device that cannot reach the memory in place
- * gets an error instead.
- */
 static int dma_heap_map_by_address(struct device *dev, struct sg_table *sgt,
 				   enum dma_data_direction direction)
 {
@@ -144,10 +163,10 @@ static int dma_heap_map_by_address(struct device *dev, struct sg_table *sgt,
 	unsigned int i;
 
 	for_each_sgtable_sg(sgt, sg, i) {
-		addr = dma_map_resource(dev, sg_phys(sg), sg->length, direction,
-					DMA_ATTR_SKIP_CPU_SYNC);
-		if (dma_mapping_error(dev, addr)) {
-			dma_heap_unmap_by_address(dev, sgt, i, direction);
+		addr = dma_heap_map_in_place(dev, sg_phys(sg), sg->length,
+					     direction);
+		if (addr == DMA_MAPPING_ERROR) {
+			dma_heap_unmap_in_place(dev, sgt, i, direction);
 			return -EIO;
 		}
 		sg_dma_address(sg) = addr;
@@ -193,8 +212,8 @@ static void dma_heap_buffer_unmap(struct dma_buf_attachment *attachment,
 	a->mapped = false;
 	mutex_unlock(&buffer->lock);
 	if (buffer->no_linear_map)
-		dma_heap_unmap_by_address(attachment->dev, sgt, sgt->orig_nents,
-					  direction);
+		dma_heap_unmap_in_place(attachment->dev, sgt, sgt->orig_nents,
+					direction);
 	else
 		dma_unmap_sgtable(attachment->dev, sgt, direction,
 				  dma_heap_buffer_dma_attrs(buffer));
@@ -210,7 +229,8 @@ static int dma_heap_buffer_sync(struct dma_buf *dmabuf,
 	struct dma_heap_buffer *buffer = dmabuf->priv;
 	struct dma_heap_attachment *a;
 
-	if (buffer->uncached)
+	/* Nothing is cached; and there is no linear mapping to sync. */
+	if (buffer->uncached || buffer->no_linear_map)
 		return 0;
 
 	mutex_lock(&buffer->lock);
@@ -421,7 +441,8 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_init, DMA_BUF);
  * dma-buf is freed. On failure the caller still owns @buffer and must
  * release its memory.
  *
- * Return: the dma-buf, or an ERR_PTR().
+ * Return: the dma-buf, or an ERR_PTR(): -ENODEV when the module providing
+ * the heap is being unloaded, or an error of dma_buf_export().
  */
 struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
 				       u32 fd_flags)
@@ -435,10 +456,12 @@ struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
 	exp_info.flags = fd_flags;
 	exp_info.priv = buffer;
 
-	dmabuf = dma_buf_export(&exp_info);
 	/* A user of the heap, and so of its type's module, while it lives. */
-	if (!IS_ERR(dmabuf))
-		dma_heap_get(buffer->heap);
+	if (!dma_heap_get(buffer->heap))
+		return ERR_PTR(-ENODEV);
+	dmabuf = dma_buf_export(&exp_info);
+	if (IS_ERR(dmabuf))
+		dma_heap_put(buffer->heap);
 
 	return dmabuf;
 }

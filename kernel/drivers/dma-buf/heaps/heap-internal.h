@@ -25,7 +25,7 @@ struct dma_heap_buffer_stats;
 struct dma_heap_ops;
 
 /* The core, for the exporter and the registry. */
-void dma_heap_get(struct dma_heap *heap);
+bool dma_heap_get(struct dma_heap *heap);
 bool dma_heap_has_ops(struct dma_heap *heap, const struct dma_heap_ops *ops);
 
 /* The exporter, for the registry. */

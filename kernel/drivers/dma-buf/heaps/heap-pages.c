@@ -7,6 +7,7 @@
 
 #include <linux/dma-heap.h>
 #include <linux/highmem.h>
+#include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -40,7 +41,9 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_clear_pages, DMA_BUF);
  * Buffers are handed to importers and to userspace as pages, and zeroed
  * before use: a range without struct pages (outside RAM, a mistyped
  * address, a device's registers) would fault on the first allocation, so
- * heap types refuse it when the heap is created.
+ * heap types refuse it when the heap is created. Where the kernel keeps
+ * its map of memory after boot, the range must also lie in it: struct
+ * pages cover whole sections, also past the end of RAM in the last one.
  *
  * Return: 0, or -EINVAL with @bad set.
  */
@@ -49,7 +52,9 @@ int dma_heap_region_check(phys_addr_t base, phys_addr_t size,
 {
 	unsigned long pfn, end = PHYS_PFN(base + size);
 
-	if (!size || base + size < base) {
+	if (!size || base + size < base ||
+	    (IS_ENABLED(CONFIG_ARCH_KEEP_MEMBLOCK) &&
+	     !memblock_is_region_memory(base, size))) {
 		*bad = base;
 		return -EINVAL;
 	}

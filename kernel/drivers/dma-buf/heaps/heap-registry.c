@@ -93,7 +93,8 @@ struct registered_heap {
  *		memory is still in use by a removed heap, or after
  *		creation failed
  * @waiting:	not created because a removed heap's buffers still use
- *		its memory; retried when those are gone
+ *		its memory, or its name was taken; retried when a heap
+ *		goes
  * @list:	entry in dma_heap_decls
  */
 struct dma_heap_decl {
@@ -122,6 +123,14 @@ static DEFINE_SPINLOCK(retired_lock);
 
 static void dma_heap_retry_waiting(struct work_struct *work);
 static DECLARE_WORK(retry_work, dma_heap_retry_waiting);
+
+/*
+ * Heaps unlinked and not yet removed from the core: a type's module must
+ * not go while one of them may still call into it, so unregistering a
+ * type waits for all of them, including those an undeclare started.
+ */
+static atomic_t removals = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(removals_done);
 
 static const struct dma_heap_ops registry_heap_ops;
 
@@ -320,22 +329,24 @@ static struct dma_buf *registry_allocate(struct dma_heap *heap,
 	return dmabuf;
 }
 
+static void registered_heap_teardown(struct registered_heap *rh);
 static void registered_heap_free(struct registered_heap *rh);
 
 /*
  * The heap's last user is gone (see dma_heap_put()): free the pool and
- * the type's data now, while the type's module is still held.
+ * the type's data now, while the type's module is still held, and only
+ * then let a declaration waiting for the heap's memory build over it.
  */
 static void registry_release(struct dma_heap *heap)
 {
 	struct registered_heap *rh = dma_heap_get_drvdata(heap);
 	bool had_region = rh->region_size;
 
+	registered_heap_teardown(rh);
 	spin_lock(&retired_lock);
 	list_del(&rh->node);
 	spin_unlock(&retired_lock);
 	registered_heap_free(rh);
-	/* Its memory is free: a declaration waiting for it may come up. */
 	if (had_region)
 		schedule_work(&retry_work);
 }
@@ -405,6 +416,7 @@ static void unlink_heap(struct registered_heap *rh)
 	spin_lock(&retired_lock);
 	list_move_tail(&rh->node, &retired_heaps);
 	spin_unlock(&retired_lock);
+	atomic_inc(&removals);
 }
 
 /*
@@ -417,6 +429,10 @@ static void finish_removal(struct registered_heap *rh)
 	percpu_ref_kill(&rh->walkers);
 	wait_for_completion(&rh->walkers_gone);
 	dma_heap_remove(rh->heap);
+	if (atomic_dec_and_test(&removals))
+		wake_up_all(&removals_done);
+	/* Its name is free: a declaration that found it taken may come up. */
+	schedule_work(&retry_work);
 }
 
 /* Sysfs: what the registry knows of each heap it made. */
@@ -603,12 +619,20 @@ static struct registered_heap *registered_heap_alloc(struct dma_heap_decl *decl,
 	return rh;
 }
 
-static void registered_heap_free(struct registered_heap *rh)
+/* Give back the pool and the type's data: all that calls the type. */
+static void registered_heap_teardown(struct registered_heap *rh)
 {
 	if (rh->inst.pool)
 		dma_heap_pool_destroy(rh->inst.pool);
+	rh->inst.pool = NULL;
 	if (rh->type->destroy && !IS_ERR(rh->inst.priv))
 		rh->type->destroy(rh->inst.priv);
+	rh->inst.priv = ERR_PTR(-ENODEV);
+}
+
+static void registered_heap_free(struct registered_heap *rh)
+{
+	registered_heap_teardown(rh);
 	percpu_ref_exit(&rh->walkers);
 	kfree_const(rh->fallback);
 	kfree_const(rh->name);
@@ -681,6 +705,8 @@ static void dma_heap_decl_create(struct dma_heap_decl *decl,
 	info.priv = rh;
 	heap = dma_heap_add(&info);
 	if (IS_ERR(heap)) {
+		/* A heap going away may still hold the name: try again then. */
+		decl->waiting = heap == ERR_PTR(-EEXIST);
 		dma_heap_desc_err(desc, NULL, "cannot register heap: %pe", heap);
 		registered_heap_free(rh);
 		return;
@@ -893,6 +919,7 @@ void dma_heap_type_unregister(struct dma_heap_type *type)
 
 	list_for_each_entry_safe(rh, tmp, &gone, removal)
 		finish_removal(rh);
+	wait_event(removals_done, !atomic_read(&removals));
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_type_unregister, DMA_BUF);
 
