@@ -17,7 +17,6 @@
  */
 
 #include <linux/cdev.h>
-#include <linux/ctype.h>
 #include <linux/device.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
@@ -69,34 +68,6 @@ static DEFINE_MUTEX(heap_list_lock);
 static dev_t dma_heap_devt;
 static DEFINE_XARRAY_ALLOC(dma_heap_minors);
 
-/**
- * dma_heap_name_valid - the rule every heap name follows
- * @name: a name, or NULL
- *
- * A name becomes a file under /dev/dma_heap and a sysfs directory, and
- * programs open it by name: 1 to 63 characters, a lowercase letter or
- * digit first, then lowercase letters, digits and "-_.,@+". That takes
- * every name mainline creates ("system", "default_cma_region",
- * "reserved", "video@42000000", "protected,secure-video") and refuses
- * path separators, spaces, uppercase and dot files.
- *
- * Return: true if @name may be a heap name.
- */
-bool dma_heap_name_valid(const char *name)
-{
-	const char *c;
-
-	if (!name || !(islower(*name) || isdigit(*name)))
-		return false;
-	if (strnlen(name, DMA_HEAP_NAME_MAX) == DMA_HEAP_NAME_MAX)
-		return false;
-	for (c = name; *c; c++)
-		if (!islower(*c) && !isdigit(*c) && !strchr("-_.,@+", *c))
-			return false;
-	return true;
-}
-EXPORT_SYMBOL_NS_GPL(dma_heap_name_valid, DMA_BUF);
-
 /* A user of a heap also holds the module that provides its ops. */
 static bool dma_heap_get_live(struct dma_heap *heap)
 {
@@ -122,11 +93,10 @@ bool dma_heap_get(struct dma_heap *heap)
 }
 
 /**
- * dma_heap_put - drop a user of a heap
+ * dma_heap_put - drop a reference taken by dma_heap_find()
  * @heap: the heap
  *
- * Drops a reference taken by dma_heap_find(). The last user runs the
- * heap's ops->release before the module providing it is let go.
+ * The last user runs the heap's ops->release, then lets its module go.
  */
 void dma_heap_put(struct dma_heap *heap)
 {
@@ -172,14 +142,9 @@ struct dma_buf *dma_heap_buffer_alloc(struct dma_heap *heap, size_t len,
 {
 	size_t aligned_len = PAGE_ALIGN(len);
 
-	if (fd_flags & ~DMA_HEAP_VALID_FD_FLAGS)
-		return ERR_PTR(-EINVAL);
-
-	if (heap_flags & ~DMA_HEAP_VALID_HEAP_FLAGS)
-		return ERR_PTR(-EINVAL);
-
 	/* PAGE_ALIGN() of a length near SIZE_MAX wraps to 0. */
-	if (!aligned_len)
+	if ((fd_flags & ~DMA_HEAP_VALID_FD_FLAGS) || !aligned_len ||
+	    (heap_flags & ~DMA_HEAP_VALID_HEAP_FLAGS))
 		return ERR_PTR(-EINVAL);
 
 	if (READ_ONCE(heap->removed))
@@ -289,7 +254,6 @@ static const struct file_operations dma_heap_fops = {
 /**
  * dma_heap_get_drvdata - get per-heap driver data
  * @heap: DMA-Heap to retrieve private data for
- *
  * Return: the per-heap data for the heap.
  */
 void *dma_heap_get_drvdata(struct dma_heap *heap)
@@ -301,7 +265,6 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_get_drvdata, DMA_BUF);
 /**
  * dma_heap_get_name - get heap name
  * @heap: DMA-Heap to retrieve the name of
- *
  * Return: the heap's name; valid as long as a reference to it is held.
  */
 const char *dma_heap_get_name(struct dma_heap *heap)
@@ -311,14 +274,10 @@ const char *dma_heap_get_name(struct dma_heap *heap)
 EXPORT_SYMBOL_NS_GPL(dma_heap_get_name, DMA_BUF);
 
 /**
- * dma_heap_get_dev - the struct device of a heap
+ * dma_heap_get_dev - the class device behind /dev/dma_heap/<name>
  * @heap: the heap
- *
- * The class device behind /dev/dma_heap/<name> and its sysfs directory;
- * its drvdata is the heap's private data. Not a DMA device.
- *
- * Return: the heap's device; valid as long as a reference to the heap is
- * held.
+ * Return: the device (its drvdata is the heap's; not a DMA device), valid
+ * as long as a reference to the heap is held.
  */
 struct device *dma_heap_get_dev(struct dma_heap *heap)
 {
