@@ -707,7 +707,12 @@ static void dma_heap_decl_create(struct dma_heap_decl *decl,
 	if (IS_ERR(heap)) {
 		/* A heap going away may still hold the name: try again then. */
 		decl->waiting = heap == ERR_PTR(-EEXIST);
-		dma_heap_desc_err(desc, NULL, "cannot register heap: %pe", heap);
+		if (decl->waiting)
+			dma_heap_desc_err(desc, NULL, "heap name %s is taken",
+					  desc->name);
+		else
+			dma_heap_desc_err(desc, NULL, "cannot register heap: %pe",
+					  heap);
 		registered_heap_free(rh);
 		return;
 	}
