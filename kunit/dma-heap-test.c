@@ -310,6 +310,7 @@ static struct kunit_suite dma_heap_core_suite = {
  */
 #define REG_COMPATIBLE		"test,dma-heap-log"
 #define REG_COMPATIBLE_EXCL	"test,dma-heap-log-exclusive"
+#define REG_COMPATIBLE_NONE	"test,dma-heap-nobody"
 
 static struct {
 	const char *name;
@@ -624,7 +625,7 @@ static int removal_race_declare(void *data)
 	struct removal_race *r = data;
 	struct dma_heap_desc desc = {
 		.name = r->name,
-		.compatible = "test,dma-heap-nobody",
+		.compatible = REG_COMPATIBLE_NONE,
 	};
 
 	dma_heap_declare(&desc);
