@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for the DMA-BUF heaps core, the shared exporter and the
- * system heap.
+ * KUnit tests for the DMA-BUF heaps core, the registry's fallback chains
+ * and lifetimes, the shared exporter and the system heap.
  *
  * The core is driven through a small test heap whose allocate op records
- * what it was asked for, so the tests can tell what the core let through.
- * The exporter and the system heap are driven through real allocations,
+ * what it was asked for, so the tests can tell what the core let through;
+ * the registry through a test heap type that records the same. The
+ * exporter and the system heap are driven through real allocations,
  * checked from the kernel side (vmap, attach and map for a device).
  */
 
@@ -17,7 +18,10 @@
 #include <linux/fcntl.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/iosys-map.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
@@ -28,7 +32,8 @@
 /*
  * Records of the test heap: what the core passed down, and releases;
  * and how its allocations fail: with @error (-ENOMEM when 0), as a full
- * heap unless @not_full.
+ * heap unless @not_full. With @entered set, an allocation completes it
+ * and waits for @leave first.
  */
 struct test_heap_log {
 	unsigned int allocations;
@@ -36,19 +41,30 @@ struct test_heap_log {
 	unsigned int releases;
 	int error;
 	bool not_full;
+	struct completion *entered;
+	struct completion *leave;
 };
+
+static struct dma_buf *test_log_allocate(struct dma_heap *heap,
+					 struct test_heap_log *log,
+					 unsigned long len)
+{
+	log->allocations++;
+	log->last_len = len;
+	if (log->entered) {
+		complete(log->entered);
+		wait_for_completion(log->leave);
+	}
+	if (log->not_full)
+		dma_heap_forget_full(heap);
+	return ERR_PTR(log->error ?: -ENOMEM);
+}
 
 static struct dma_buf *test_heap_allocate(struct dma_heap *heap,
 					  unsigned long len, u32 fd_flags,
 					  u64 heap_flags)
 {
-	struct test_heap_log *log = dma_heap_get_drvdata(heap);
-
-	log->allocations++;
-	log->last_len = len;
-	if (log->not_full)
-		dma_heap_forget_full(heap);
-	return ERR_PTR(log->error ?: -ENOMEM);
+	return test_log_allocate(heap, dma_heap_get_drvdata(heap), len);
 }
 
 static void test_heap_release(struct dma_heap *heap)
@@ -70,7 +86,6 @@ static struct dma_heap *test_heap_add(struct kunit *test, const char *name,
 		.name = name,
 		.ops = &test_heap_ops,
 		.priv = log,
-		.type_name = "kunit",
 	};
 	struct dma_heap *heap = dma_heap_add(&info);
 
@@ -89,8 +104,11 @@ static const struct bad_name_case bad_name_cases[] = {
 	{ "slash", "a/b" },
 	{ "dot", "." },
 	{ "dotdot", ".." },
-	{ "too long",
-	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
+	{ "dot file", ".hidden" },
+	{ "uppercase", "System" },
+	{ "space", "a b" },
+	{ "64 characters",
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
 };
 
 static void bad_name_desc(const struct bad_name_case *c, char *desc)
@@ -109,6 +127,27 @@ static void core_add_rejects_bad_name(struct kunit *test)
 	};
 
 	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_add(&info)), -EINVAL);
+}
+
+/* Names mainline itself creates, and the longest name there can be. */
+static const char * const good_names[] = {
+	"system", "default_cma_region", "linux,cma", "reserved",
+	"video@42000000", "protected,secure-video", "cma-1.5+x", "0video",
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+};
+
+static void good_name_desc(const char * const *name, char *desc)
+{
+	strscpy(desc, *name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(good_name, good_names, good_name_desc);
+
+static void core_name_rule_takes_mainline_names(struct kunit *test)
+{
+	const char * const *name = test->param_value;
+
+	KUNIT_EXPECT_TRUE(test, dma_heap_name_valid(*name));
 }
 
 static void core_add_rejects_missing_allocate(struct kunit *test)
@@ -226,24 +265,186 @@ static void core_alloc_rounds_up_to_pages(struct kunit *test)
 }
 
 /*
+ * The last user of a heap runs its release before dma_heap_put() returns,
+ * not from the device's release, which CONFIG_DEBUG_KOBJECT_RELEASE
+ * delays by seconds (by then the module providing the release may be
+ * gone). The debug kernel, which has that option, runs this suite too.
+ */
+static void core_last_user_releases_at_once(struct kunit *test)
+{
+	struct test_heap_log log = {};
+	struct dma_heap *heap = test_heap_add(test, "kunit-last", &log);
+	struct dma_heap *found = dma_heap_find("kunit-last");
+
+	KUNIT_ASSERT_NOT_NULL(test, found);
+	dma_heap_remove(heap);
+	KUNIT_EXPECT_EQ(test, log.releases, 0);
+	dma_heap_put(found);
+	KUNIT_EXPECT_EQ(test, log.releases, 1);
+}
+
+static struct kunit_case dma_heap_core_cases[] = {
+	KUNIT_CASE_PARAM(core_add_rejects_bad_name, bad_name_gen_params),
+	KUNIT_CASE_PARAM(core_name_rule_takes_mainline_names,
+			 good_name_gen_params),
+	KUNIT_CASE(core_add_rejects_missing_allocate),
+	KUNIT_CASE(core_add_rejects_duplicate_name),
+	KUNIT_CASE(core_find_follows_registration),
+	KUNIT_CASE(core_remove_waits_for_last_reference),
+	KUNIT_CASE_PARAM(core_alloc_rejects_bad_arguments,
+			 bad_alloc_gen_params),
+	KUNIT_CASE(core_alloc_rounds_up_to_pages),
+	KUNIT_CASE(core_last_user_releases_at_once),
+	{}
+};
+
+static struct kunit_suite dma_heap_core_suite = {
+	.name = "dma-heap-core",
+	.test_cases = dma_heap_core_cases,
+};
+
+/*
+ * Heaps the registry makes, of a test type whose create op takes the
+ * log named like the heap from reg_logs[], and whose destroy op counts
+ * in it. Exclusive and shared (not exclusive) variants.
+ */
+#define REG_COMPATIBLE		"test,dma-heap-log"
+#define REG_COMPATIBLE_EXCL	"test,dma-heap-log-exclusive"
+#define REG_COMPATIBLE_NONE	"test,dma-heap-nobody"
+
+static struct {
+	const char *name;
+	struct test_heap_log *log;
+} reg_logs[4];
+
+static void *reg_create(const struct dma_heap_desc *desc)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(reg_logs); i++)
+		if (reg_logs[i].name && !strcmp(reg_logs[i].name, desc->name))
+			return reg_logs[i].log;
+	return ERR_PTR(-EINVAL);
+}
+
+static void reg_destroy(void *priv)
+{
+	struct test_heap_log *log = priv;
+
+	log->releases++;
+}
+
+static struct dma_buf *reg_allocate(struct dma_heap *heap,
+				    struct dma_heap_instance *inst,
+				    unsigned long len, u32 fd_flags)
+{
+	return test_log_allocate(heap, inst->priv, len);
+}
+
+static struct dma_heap_type reg_type = {
+	.name = "kunit-log",
+	.compatible = REG_COMPATIBLE,
+	.owner = THIS_MODULE,
+	.create = reg_create,
+	.destroy = reg_destroy,
+	.allocate = reg_allocate,
+};
+
+static struct dma_heap_type reg_type_exclusive = {
+	.name = "kunit-log-exclusive",
+	.compatible = REG_COMPATIBLE_EXCL,
+	.owner = THIS_MODULE,
+	.create = reg_create,
+	.destroy = reg_destroy,
+	.allocate = reg_allocate,
+	.exclusive = true,
+};
+
+/*
+ * Logs of the registry's heaps outlive the test function: a heap left
+ * declared when a test fails is destroyed by registry_test_exit().
+ */
+static struct test_heap_log *new_log(struct kunit *test)
+{
+	struct test_heap_log *log = kunit_kzalloc(test, sizeof(*log),
+						  GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, log);
+	return log;
+}
+
+static int registry_suite_init(struct kunit_suite *suite)
+{
+	int ret = dma_heap_type_register(&reg_type);
+
+	if (!ret)
+		ret = dma_heap_type_register(&reg_type_exclusive);
+	return ret;
+}
+
+static void registry_suite_exit(struct kunit_suite *suite)
+{
+	dma_heap_type_unregister(&reg_type_exclusive);
+	dma_heap_type_unregister(&reg_type);
+}
+
+static void registry_test_exit(struct kunit *test)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(reg_logs); i++) {
+		if (reg_logs[i].name)
+			dma_heap_undeclare(reg_logs[i].name);
+		reg_logs[i].name = NULL;
+	}
+}
+
+/*
+ * Declare a heap of the test type with @log, and return it found (a
+ * user: dma_heap_put() it before looking at releases).
+ */
+static struct dma_heap *reg_declare(struct kunit *test, const char *name,
+				    const char *fallback, bool exclusive,
+				    struct test_heap_log *log)
+{
+	struct dma_heap_desc desc = {
+		.name = name,
+		.compatible = exclusive ? REG_COMPATIBLE_EXCL : REG_COMPATIBLE,
+		.fallback = fallback,
+	};
+	struct dma_heap *heap;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(reg_logs) && reg_logs[i].name; i++)
+		if (!strcmp(reg_logs[i].name, name))
+			break;
+	KUNIT_ASSERT_LT(test, i, ARRAY_SIZE(reg_logs));
+	reg_logs[i].name = name;
+	reg_logs[i].log = log;
+	KUNIT_ASSERT_EQ(test, dma_heap_declare(&desc), 0);
+	heap = dma_heap_find(name);
+	KUNIT_ASSERT_NOT_NULL(test, heap);
+	return heap;
+}
+
+static struct dma_buf *alloc_4k(struct dma_heap *heap)
+{
+	return dma_heap_buffer_alloc(heap, SZ_4K, O_RDWR, 0);
+}
+
+/*
  * An exclusive heap that ran out of memory is not asked again for as
  * much or more until one of its buffers is released (this test heap
- * never has any); smaller requests, other heaps, and heaps that are not
- * exclusive are asked every time.
+ * never has any); smaller requests, and heaps that are not exclusive,
+ * are asked every time.
  */
-static void core_exclusive_heap_is_not_asked_again_when_full(struct kunit *test)
+static void registry_exclusive_heap_is_not_asked_again_when_full(struct kunit *test)
 {
-	struct test_heap_log log = {}, shared_log = {};
-	struct dma_heap_export_info info = {
-		.name = "kunit-exclusive",
-		.ops = &test_heap_ops,
-		.priv = &log,
-		.exclusive = true,
-	};
-	struct dma_heap *heap = dma_heap_add(&info), *shared;
+	struct test_heap_log *log = new_log(test), *shared_log = new_log(test);
+	struct dma_heap *heap, *shared;
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, heap);
-	shared = test_heap_add(test, "kunit-shared", &shared_log);
+	heap = reg_declare(test, "kunit-exclusive", NULL, true, log);
+	shared = reg_declare(test, "kunit-shared", NULL, false, shared_log);
 
 	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_buffer_alloc(heap, SZ_64K,
 							    O_RDWR, 0)),
@@ -254,20 +455,19 @@ static void core_exclusive_heap_is_not_asked_again_when_full(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_buffer_alloc(heap, SZ_1M,
 							    O_RDWR, 0)),
 			-ENOMEM);
-	KUNIT_EXPECT_EQ(test, log.allocations, 1);
+	KUNIT_EXPECT_EQ(test, log->allocations, 1);
 
 	/* Smaller: may fit; asked, and then remembered in turn. */
-	dma_heap_buffer_alloc(heap, SZ_4K, O_RDWR, 0);
+	alloc_4k(heap);
 	dma_heap_buffer_alloc(heap, SZ_16K, O_RDWR, 0);
-	KUNIT_EXPECT_EQ(test, log.allocations, 2);
-	KUNIT_EXPECT_EQ(test, log.last_len, SZ_4K);
+	KUNIT_EXPECT_EQ(test, log->allocations, 2);
+	KUNIT_EXPECT_EQ(test, log->last_len, SZ_4K);
 
 	dma_heap_buffer_alloc(shared, SZ_64K, O_RDWR, 0);
 	dma_heap_buffer_alloc(shared, SZ_64K, O_RDWR, 0);
-	KUNIT_EXPECT_EQ(test, shared_log.allocations, 2);
-
-	dma_heap_remove(shared);
-	dma_heap_remove(heap);
+	KUNIT_EXPECT_EQ(test, shared_log->allocations, 2);
+	dma_heap_put(shared);
+	dma_heap_put(heap);
 }
 
 /*
@@ -275,95 +475,71 @@ static void core_exclusive_heap_is_not_asked_again_when_full(struct kunit *test)
  * failed) says so, and is asked again; one that is full is not, until
  * it says it has room again.
  */
-static void core_exclusive_heap_not_full_is_asked_again(struct kunit *test)
+static void registry_exclusive_heap_not_full_is_asked_again(struct kunit *test)
 {
-	struct test_heap_log log = { .not_full = true };
-	struct dma_heap_export_info info = {
-		.name = "kunit-not-full",
-		.ops = &test_heap_ops,
-		.priv = &log,
-		.exclusive = true,
-	};
-	struct dma_heap *heap = dma_heap_add(&info);
+	struct test_heap_log *log = new_log(test);
+	struct dma_heap *heap;
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, heap);
+	log->not_full = true;
+	heap = reg_declare(test, "kunit-not-full", NULL, true, log);
 	dma_heap_buffer_alloc(heap, SZ_64K, O_RDWR, 0);
 	dma_heap_buffer_alloc(heap, SZ_64K, O_RDWR, 0);
-	KUNIT_EXPECT_EQ(test, log.allocations, 2);
+	KUNIT_EXPECT_EQ(test, log->allocations, 2);
 
-	log.not_full = false;
+	log->not_full = false;
 	dma_heap_buffer_alloc(heap, SZ_64K, O_RDWR, 0);
 	dma_heap_buffer_alloc(heap, SZ_64K, O_RDWR, 0);
-	KUNIT_EXPECT_EQ(test, log.allocations, 3);
+	KUNIT_EXPECT_EQ(test, log->allocations, 3);
 
 	/* Memory given back other than by a release: asked again. */
 	dma_heap_forget_full(heap);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_buffer_alloc(heap, SZ_64K,
 							    O_RDWR, 0)),
 			-ENOMEM);
-	KUNIT_EXPECT_EQ(test, log.allocations, 4);
-	dma_heap_remove(heap);
-}
-
-static struct dma_heap *test_heap_add_fallback(struct kunit *test,
-					       const char *name,
-					       const char *fallback,
-					       struct test_heap_log *log)
-{
-	struct dma_heap_export_info info = {
-		.name = name,
-		.ops = &test_heap_ops,
-		.priv = log,
-		.fallback = fallback,
-	};
-	struct dma_heap *heap = dma_heap_add(&info);
-
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, heap);
-	return heap;
+	KUNIT_EXPECT_EQ(test, log->allocations, 4);
+	dma_heap_put(heap);
 }
 
 /*
  * The fallback link is made and broken with the fallback heap's
- * registration, in either order, and a heap registered again under the
+ * declaration, in either order, and a heap declared again under the
  * same name is picked up.
  */
-static void core_fallback_follows_registration(struct kunit *test)
+static void registry_fallback_follows_declaration(struct kunit *test)
 {
-	struct test_heap_log full_log = {}, fb_log = {};
+	struct test_heap_log *full_log = new_log(test), *fb_log = new_log(test);
+	struct test_heap_log *fb2_log = new_log(test);
 	struct dma_heap *full, *fb;
 
-	full = test_heap_add_fallback(test, "kunit-link-full",
-				      "kunit-link-fb", &full_log);
+	full = reg_declare(test, "kunit-link-full", "kunit-link-fb", false,
+			   full_log);
 
 	/* The fallback heap does not exist yet: the chain ends. */
-	dma_heap_buffer_alloc(full, SZ_4K, O_RDWR, 0);
-	KUNIT_EXPECT_EQ(test, full_log.allocations, 1);
+	alloc_4k(full);
+	KUNIT_EXPECT_EQ(test, full_log->allocations, 1);
 	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(full), 0);
 
-	fb = test_heap_add(test, "kunit-link-fb", &fb_log);
-	dma_heap_buffer_alloc(full, SZ_4K, O_RDWR, 0);
-	KUNIT_EXPECT_EQ(test, fb_log.allocations, 1);
+	fb = reg_declare(test, "kunit-link-fb", NULL, false, fb_log);
+	dma_heap_put(fb);
+	alloc_4k(full);
+	KUNIT_EXPECT_EQ(test, fb_log->allocations, 1);
 	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(full), 1);
 
 	/* Removed: no longer tried, and released despite the link. */
-	dma_heap_remove(fb);
-	KUNIT_EXPECT_EQ(test, fb_log.releases, 1);
-	dma_heap_buffer_alloc(full, SZ_4K, O_RDWR, 0);
-	KUNIT_EXPECT_EQ(test, fb_log.allocations, 1);
+	dma_heap_undeclare("kunit-link-fb");
+	KUNIT_EXPECT_EQ(test, fb_log->releases, 1);
+	alloc_4k(full);
+	KUNIT_EXPECT_EQ(test, fb_log->allocations, 1);
 	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(full), 1);
 
-	/* Registered again: found again. */
-	fb_log = (struct test_heap_log){};
-	fb = test_heap_add(test, "kunit-link-fb", &fb_log);
-	dma_heap_buffer_alloc(full, SZ_4K, O_RDWR, 0);
-	KUNIT_EXPECT_EQ(test, fb_log.allocations, 1);
+	/* Declared again: found again. */
+	fb = reg_declare(test, "kunit-link-fb", NULL, false, fb2_log);
+	dma_heap_put(fb);
+	alloc_4k(full);
+	KUNIT_EXPECT_EQ(test, fb2_log->allocations, 1);
 	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(full), 2);
-	KUNIT_EXPECT_EQ(test, full_log.allocations, 4);
-
-	dma_heap_remove(full);
-	dma_heap_remove(fb);
-	KUNIT_EXPECT_EQ(test, full_log.releases, 1);
-	KUNIT_EXPECT_EQ(test, fb_log.releases, 1);
+	KUNIT_EXPECT_EQ(test, full_log->allocations, 4);
+	dma_heap_put(full);
 }
 
 struct fallback_error_case {
@@ -392,57 +568,185 @@ KUNIT_ARRAY_PARAM(fallback_error, fallback_error_cases, fallback_error_desc);
  * the caller learns that the heap it asked is full, not that some other
  * heap is gone. Other errors of the fallback heap are final, as they are.
  */
-static void core_fallback_going_away_ends_chain(struct kunit *test)
+static void registry_fallback_going_away_ends_chain(struct kunit *test)
 {
 	const struct fallback_error_case *c = test->param_value;
-	struct test_heap_log full_log = {}, fb_log = { .error = c->error };
-	struct test_heap_log last_log = {};
+	struct test_heap_log *full_log = new_log(test), *fb_log = new_log(test);
+	struct test_heap_log *last_log = new_log(test);
 	struct dma_heap *full, *fb, *last;
 
-	full = test_heap_add_fallback(test, "kunit-gone-full",
-				      "kunit-gone-fb", &full_log);
-	fb = test_heap_add_fallback(test, "kunit-gone-fb", "kunit-gone-last",
-				    &fb_log);
-	last = test_heap_add(test, "kunit-gone-last", &last_log);
+	fb_log->error = c->error;
+	full = reg_declare(test, "kunit-gone-full", "kunit-gone-fb", false,
+			   full_log);
+	fb = reg_declare(test, "kunit-gone-fb", "kunit-gone-last", false,
+			 fb_log);
+	last = reg_declare(test, "kunit-gone-last", NULL, false, last_log);
 
-	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_buffer_alloc(full, SZ_4K,
-							    O_RDWR, 0)),
-			c->expected);
-	KUNIT_EXPECT_EQ(test, fb_log.allocations, 1);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(alloc_4k(full)), c->expected);
+	KUNIT_EXPECT_EQ(test, fb_log->allocations, 1);
 	/* The chain ended there, whatever the error. */
-	KUNIT_EXPECT_EQ(test, last_log.allocations, 0);
+	KUNIT_EXPECT_EQ(test, last_log->allocations, 0);
 	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(full), 1);
 	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(fb), 0);
 
 	/* Asked directly, the fallback heap's own error is the answer. */
-	KUNIT_EXPECT_EQ(test, PTR_ERR(dma_heap_buffer_alloc(fb, SZ_4K,
-							    O_RDWR, 0)),
-			c->error);
-	dma_heap_remove(full);
-	dma_heap_remove(fb);
-	dma_heap_remove(last);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(alloc_4k(fb)), c->error);
+	dma_heap_put(last);
+	dma_heap_put(fb);
+	dma_heap_put(full);
 }
 
-static struct kunit_case dma_heap_core_cases[] = {
-	KUNIT_CASE_PARAM(core_add_rejects_bad_name, bad_name_gen_params),
-	KUNIT_CASE(core_add_rejects_missing_allocate),
-	KUNIT_CASE(core_add_rejects_duplicate_name),
-	KUNIT_CASE(core_find_follows_registration),
-	KUNIT_CASE(core_remove_waits_for_last_reference),
-	KUNIT_CASE_PARAM(core_alloc_rejects_bad_arguments,
-			 bad_alloc_gen_params),
-	KUNIT_CASE(core_alloc_rounds_up_to_pages),
-	KUNIT_CASE(core_fallback_follows_registration),
-	KUNIT_CASE(core_exclusive_heap_is_not_asked_again_when_full),
-	KUNIT_CASE(core_exclusive_heap_not_full_is_asked_again),
-	KUNIT_CASE_PARAM(core_fallback_going_away_ends_chain,
+struct removal_race {
+	struct dma_heap *heap;
+	struct completion done;
+	const char *name;
+};
+
+static int removal_race_alloc(void *data)
+{
+	struct removal_race *r = data;
+
+	alloc_4k(r->heap);
+	complete(&r->done);
+	return 0;
+}
+
+static int removal_race_undeclare(void *data)
+{
+	struct removal_race *r = data;
+
+	dma_heap_undeclare(r->name);
+	complete(&r->done);
+	return 0;
+}
+
+static int removal_race_declare(void *data)
+{
+	struct removal_race *r = data;
+	struct dma_heap_desc desc = {
+		.name = r->name,
+		.compatible = REG_COMPATIBLE_NONE,
+	};
+
+	dma_heap_declare(&desc);
+	complete(&r->done);
+	return 0;
+}
+
+/*
+ * Removing a heap waits for the allocations passing through it on a
+ * fallback chain, but not while holding the registry: meanwhile other
+ * heaps can still be declared.
+ */
+static void registry_removal_waits_without_the_lock(struct kunit *test)
+{
+	DECLARE_COMPLETION_ONSTACK(entered);
+	DECLARE_COMPLETION_ONSTACK(leave);
+	struct test_heap_log *full_log = new_log(test), *fb_log = new_log(test);
+	struct removal_race alloc = {}, undeclare = {
+		.name = "kunit-race-fb",
+	}, declare = { .name = "kunit-race-other" };
+	bool declared, removed;
+
+	fb_log->entered = &entered;
+	fb_log->leave = &leave;
+	alloc.heap = reg_declare(test, "kunit-race-full", "kunit-race-fb",
+				 false, full_log);
+	dma_heap_put(reg_declare(test, "kunit-race-fb", NULL, false, fb_log));
+	init_completion(&alloc.done);
+	init_completion(&undeclare.done);
+	init_completion(&declare.done);
+
+	/* An allocation is inside the fallback heap, and stays there. */
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(removal_race_alloc, &alloc,
+						    "kunit-alloc")));
+	wait_for_completion(&entered);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(removal_race_undeclare,
+						    &undeclare,
+						    "kunit-undeclare")));
+	msleep(50);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(removal_race_declare,
+						    &declare, "kunit-declare")));
+	declared = wait_for_completion_timeout(&declare.done, HZ);
+	removed = completion_done(&undeclare.done);
+
+	complete(&leave);
+	wait_for_completion(&alloc.done);
+	wait_for_completion(&undeclare.done);
+	/* A wait that succeeded took the completion's one "done". */
+	if (!declared)
+		wait_for_completion(&declare.done);
+	dma_heap_undeclare(declare.name);
+	dma_heap_put(alloc.heap);
+
+	KUNIT_EXPECT_TRUE(test, declared);
+	/* The removal did wait for the allocation to leave. */
+	KUNIT_EXPECT_FALSE(test, removed);
+	KUNIT_EXPECT_EQ(test, fb_log->allocations, 1);
+	KUNIT_EXPECT_EQ(test, fb_log->releases, 1);
+}
+
+/* Undeclared while found: destroyed when the last user goes, at once. */
+static void registry_destroy_runs_with_the_last_user(struct kunit *test)
+{
+	struct test_heap_log *log = new_log(test);
+	struct dma_heap *heap;
+
+	heap = reg_declare(test, "kunit-destroy", NULL, false, log);
+	dma_heap_undeclare("kunit-destroy");
+	KUNIT_EXPECT_EQ(test, log->releases, 0);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(alloc_4k(heap)), -ENODEV);
+	dma_heap_put(heap);
+	KUNIT_EXPECT_EQ(test, log->releases, 1);
+
+	/* Without users, removal itself destroys it. */
+	dma_heap_put(reg_declare(test, "kunit-destroy", NULL, false, log));
+	dma_heap_undeclare("kunit-destroy");
+	KUNIT_EXPECT_EQ(test, log->releases, 2);
+}
+
+/* The core is the one registry of names: a taken name gets no heap. */
+static void registry_taken_name_gets_no_heap(struct kunit *test)
+{
+	struct test_heap_log *log = new_log(test), core_log = {};
+	struct dma_heap *core_heap = test_heap_add(test, "kunit-taken",
+						   &core_log);
+	struct dma_heap_desc desc = {
+		.name = "kunit-taken",
+		.compatible = REG_COMPATIBLE,
+	};
+	struct dma_heap *found;
+
+	reg_logs[0].name = "kunit-taken";
+	reg_logs[0].log = log;
+	KUNIT_EXPECT_EQ(test, dma_heap_declare(&desc), 0);
+	found = dma_heap_find("kunit-taken");
+	KUNIT_EXPECT_PTR_EQ(test, found, core_heap);
+	/* Created and destroyed again, without a trace. */
+	KUNIT_EXPECT_EQ(test, log->releases, 1);
+	if (found)
+		dma_heap_put(found);
+	dma_heap_remove(core_heap);
+}
+
+static struct kunit_case dma_heap_registry_cases[] = {
+	KUNIT_CASE(registry_exclusive_heap_is_not_asked_again_when_full),
+	KUNIT_CASE(registry_exclusive_heap_not_full_is_asked_again),
+	KUNIT_CASE(registry_fallback_follows_declaration),
+	KUNIT_CASE_PARAM(registry_fallback_going_away_ends_chain,
 			 fallback_error_gen_params),
+	KUNIT_CASE(registry_removal_waits_without_the_lock),
+	KUNIT_CASE(registry_destroy_runs_with_the_last_user),
+	KUNIT_CASE(registry_taken_name_gets_no_heap),
 	{}
 };
 
-static struct kunit_suite dma_heap_core_suite = {
-	.name = "dma-heap-core",
-	.test_cases = dma_heap_core_cases,
+static struct kunit_suite dma_heap_registry_suite = {
+	.name = "dma-heap-registry",
+	.suite_init = registry_suite_init,
+	.suite_exit = registry_suite_exit,
+	.exit = registry_test_exit,
+	.test_cases = dma_heap_registry_cases,
 };
 
 /* System heap and exporter tests: the heap is found once per test. */
@@ -693,7 +997,8 @@ static struct kunit_suite dma_heap_system_suite = {
 	.test_cases = dma_heap_system_cases,
 };
 
-kunit_test_suites(&dma_heap_core_suite, &dma_heap_system_suite);
+kunit_test_suites(&dma_heap_core_suite, &dma_heap_registry_suite,
+		  &dma_heap_system_suite);
 
 MODULE_DESCRIPTION("KUnit tests for DMA-BUF heaps");
 MODULE_LICENSE("GPL");

@@ -9,12 +9,15 @@
  * reserved-memory layout of the machine it runs on.
  */
 
+#include <kunit/device.h>
 #include <kunit/of.h>
 #include <kunit/test.h>
 #include <linux/cma.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
+#include <linux/dma-mapping.h>
 #include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/gfp.h>
@@ -24,6 +27,7 @@
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
+#include <linux/swiotlb.h>
 
 #include "../heap-internal.h"
 
@@ -43,8 +47,8 @@ static void *test_type_create(const struct dma_heap_desc *desc)
 }
 
 static struct dma_buf *test_type_allocate(struct dma_heap *heap,
-					  unsigned long len, u32 fd_flags,
-					  u64 heap_flags)
+					  struct dma_heap_instance *inst,
+					  unsigned long len, u32 fd_flags)
 {
 	return ERR_PTR(-ENOMEM);
 }
@@ -607,19 +611,32 @@ static void fallback_loop_is_bounded(struct kunit *test)
 			dma_heap_fallback_count(hy), DMA_HEAP_MAX_CHAIN - 1);
 }
 
-static void declare_refuses_duplicate_name(struct kunit *test)
+/*
+ * A second declaration of a heap's name does not make a second heap, nor
+ * disturb the first: the core holds the names. Undeclaring the name
+ * withdraws both.
+ */
+static void declare_twice_makes_one_heap(struct kunit *test)
 {
 	struct dma_heap_desc desc = {
 		.name = "kunit-twice",
-		.compatible = TEST_COMPATIBLE_NOBODY,
+		.compatible = TEST_COMPATIBLE,
 	};
+	struct dma_heap *first, *second;
 
+	KUNIT_ASSERT_EQ(test, dma_heap_type_register(&test_type), 0);
 	KUNIT_ASSERT_EQ(test, dma_heap_declare(&desc), 0);
-	KUNIT_EXPECT_EQ(test, dma_heap_declare(&desc), -EEXIST);
-	dma_heap_undeclare(desc.name);
-	/* Withdrawn, the name is free again. */
+	first = dma_heap_find(desc.name);
+	KUNIT_ASSERT_NOT_NULL(test, first);
 	KUNIT_EXPECT_EQ(test, dma_heap_declare(&desc), 0);
+	second = dma_heap_find(desc.name);
+	KUNIT_EXPECT_PTR_EQ(test, second, first);
+	if (second)
+		dma_heap_put(second);
+	dma_heap_put(first);
 	dma_heap_undeclare(desc.name);
+	KUNIT_EXPECT_FALSE(test, heap_exists(desc.name));
+	dma_heap_type_unregister(&test_type);
 }
 
 /*
@@ -640,8 +657,8 @@ static const struct dma_heap_buffer_ops paged_buffer_ops = {
 };
 
 static struct dma_buf *paged_allocate(struct dma_heap *heap,
-				      unsigned long len, u32 fd_flags,
-				      u64 heap_flags)
+				      struct dma_heap_instance *inst,
+				      unsigned long len, u32 fd_flags)
 {
 	struct dma_heap_buffer *buffer = kzalloc(sizeof(*buffer), GFP_KERNEL);
 	struct page *page = alloc_pages(GFP_KERNEL | __GFP_ZERO,
@@ -656,15 +673,22 @@ static struct dma_buf *paged_allocate(struct dma_heap *heap,
 	}
 	sg_set_page(buffer->sgt.sgl, page, len, 0);
 	dma_heap_buffer_init(buffer, heap, &paged_buffer_ops, len);
+	buffer->no_linear_map = *(bool *)inst->priv;
 	dmabuf = dma_heap_buffer_export(buffer, fd_flags);
 	if (IS_ERR(dmabuf))
 		paged_release(buffer);
 	return dmabuf;
 }
 
+/* Private data: whether buffers are marked as having no linear map. */
 static void *paged_create(const struct dma_heap_desc *desc)
 {
-	return kzalloc(sizeof(long), GFP_KERNEL) ?: ERR_PTR(-ENOMEM);
+	bool *no_map = kzalloc(sizeof(*no_map), GFP_KERNEL);
+
+	if (!no_map)
+		return ERR_PTR(-ENOMEM);
+	*no_map = desc->no_map;
+	return no_map;
 }
 
 static void paged_destroy(void *priv)
@@ -783,11 +807,145 @@ static void chunk_pool_recycles_zeroed_chunks(struct kunit *test)
 	dma_buf_put(dmabuf);
 }
 
+/*
+ * A carveout undeclared while a buffer of it lives, and declared again
+ * over the same memory, does not come back until that buffer is freed:
+ * a second allocator over the region would hand out the buffer's pages.
+ */
+static void carveout_redeclared_waits_for_old_buffers(struct kunit *test)
+{
+	struct dma_heap_desc desc = {
+		.name = "kunit-redeclared",
+		.compatible = "linux,dma-heap-carveout",
+		.size = SZ_2M,
+	};
+	struct dma_heap *heap;
+	struct dma_buf *old;
+
+	desc.base = test_region(test, desc.size);
+	KUNIT_ASSERT_EQ(test, dma_heap_declare(&desc), 0);
+	heap = dma_heap_find(desc.name);
+	KUNIT_ASSERT_NOT_NULL(test, heap);
+	old = alloc_from(heap, SZ_2M);
+	dma_heap_put(heap);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, old);
+
+	dma_heap_undeclare(desc.name);
+	KUNIT_ASSERT_EQ(test, dma_heap_declare(&desc), 0);
+	dma_heap_registry_flush();
+	KUNIT_EXPECT_FALSE(test, heap_exists(desc.name));
+
+	/* The old buffer still has its memory to itself, and works. */
+	expect_zeroed(test, old);
+	put_and_flush(old);
+	dma_heap_registry_flush();
+	KUNIT_EXPECT_TRUE(test, heap_exists(desc.name));
+	dma_heap_undeclare(desc.name);
+}
+
+/*
+ * A carveout over a range that is not RAM (a mistyped address: here
+ * QEMU virt's PCIe window) is refused when it is declared, instead of
+ * faulting in the memset of its first allocation.
+ */
+static void carveout_outside_ram_is_refused(struct kunit *test)
+{
+	struct dma_heap_desc desc = {
+		.name = "kunit-not-ram",
+		.compatible = "linux,dma-heap-carveout",
+		.base = 0x10000000,
+		.size = SZ_1M,
+	};
+
+	if (pfn_valid(PHYS_PFN(desc.base)))
+		kunit_skip(test, "%pa is RAM on this machine", &desc.base);
+	KUNIT_ASSERT_EQ(test, dma_heap_declare(&desc), 0);
+	KUNIT_EXPECT_FALSE(test, heap_exists(desc.name));
+	dma_heap_undeclare(desc.name);
+}
+
+static struct device *dma_test_device(struct kunit *test, const char *name,
+				      u64 mask)
+{
+	struct device *dev = kunit_device_register(test, name);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	dev->dma_mask = &dev->coherent_dma_mask;
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(dev, mask), 0);
+	return dev;
+}
+
+/*
+ * Memory without a linear mapping (a no-map carveout, SRAM) is mapped for
+ * a device in place, by its address: a device behind swiotlb must not
+ * get it bounced, since the bounce copies through the linear mapping that
+ * such memory does not have. A device that cannot reach it in place gets
+ * an error. The test device bounces everything (its own swiotlb pool,
+ * empty, with force_bounce set), so a bounce attempt fails the mapping.
+ */
+static void exporter_maps_unmapped_memory_in_place(struct kunit *test)
+{
+	struct dma_heap_desc desc = {
+		.name = "kunit-nomap",
+		.compatible = TEST_COMPATIBLE_PAGED,
+		.no_map = true,
+	};
+#ifdef CONFIG_SWIOTLB
+	static struct io_tlb_mem bounce_everything = { .force_bounce = true };
+#endif
+	struct dma_buf_attachment *attach;
+	struct device *dev, *far;
+	struct dma_heap *heap;
+	struct dma_buf *dmabuf;
+	struct sg_table *sgt;
+
+	if (!IS_ENABLED(CONFIG_SWIOTLB))
+		kunit_skip(test, "no swiotlb");
+	KUNIT_ASSERT_EQ(test, dma_heap_type_register(&paged_type), 0);
+	heap = declare_heap(test, &desc);
+	dmabuf = alloc_from(heap, SZ_64K);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+
+	dev = dma_test_device(test, "dma-heap-bounce", DMA_BIT_MASK(64));
+#ifdef CONFIG_SWIOTLB
+	dev->dma_io_tlb_mem = &bounce_everything;
+#endif
+	attach = dma_buf_attach(dmabuf, dev);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
+	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(sgt));
+	if (!IS_ERR(sgt)) {
+		KUNIT_EXPECT_EQ(test, sg_dma_address(sgt->sgl),
+				phys_to_dma(dev, buffer_phys(dmabuf, 0)));
+		dma_buf_unmap_attachment_unlocked(attach, sgt,
+						  DMA_BIDIRECTIONAL);
+	}
+	dma_buf_detach(dmabuf, attach);
+
+	/*
+	 * A device that reaches only the first 4 KiB: dma_set_mask() would
+	 * refuse a mask below the machine's RAM, so it is set by hand.
+	 */
+	far = dma_test_device(test, "dma-heap-far", DMA_BIT_MASK(64));
+	far->coherent_dma_mask = DMA_BIT_MASK(12);
+	attach = dma_buf_attach(dmabuf, far);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
+	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_TRUE(test, IS_ERR(sgt));
+	dma_buf_detach(dmabuf, attach);
+
+	put_and_flush(dmabuf);
+	dma_heap_type_unregister(&paged_type);
+}
+
 static struct kunit_case dma_heap_types_cases[] = {
 	KUNIT_CASE(chunk_pool_recycles_zeroed_chunks),
 	KUNIT_CASE(system_pool_recycles_zeroed_blocks),
 	KUNIT_CASE(type_unregistered_under_live_buffer),
-	KUNIT_CASE(declare_refuses_duplicate_name),
+	KUNIT_CASE(declare_twice_makes_one_heap),
+	KUNIT_CASE(carveout_redeclared_waits_for_old_buffers),
+	KUNIT_CASE(carveout_outside_ram_is_refused),
+	KUNIT_CASE(exporter_maps_unmapped_memory_in_place),
 	KUNIT_CASE(carveout_allocates_until_full),
 	KUNIT_CASE(carveout_full_is_forgotten_on_release),
 	KUNIT_CASE(carveout_needs_a_static_region),

@@ -164,6 +164,49 @@ static void pool_miss_counts_only_blocks_got(struct kunit *test)
 }
 
 /*
+ * A pool of size 0 is the path of a heap declared without a pool: every
+ * block goes straight to and from the ops, and no timer is ever set.
+ */
+static void pool_of_size_zero_passes_through(struct kunit *test)
+{
+	struct pool_ctx *ctx = make_pool(test, 0);
+	struct page *page;
+
+	page = dma_heap_pool_alloc(ctx->pool, 4);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->log.allocated), 1);
+	dma_heap_pool_free(ctx->pool, page, 4);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->log.freed), 1);
+	KUNIT_EXPECT_EQ(test, stats_of(ctx).pooled_bytes, 0);
+	KUNIT_EXPECT_FALSE(test, dma_heap_pool_zeroing_armed(ctx->pool));
+}
+
+/*
+ * Stopping a pool (the first half of its destruction) leaves no zeroing
+ * timer set, and a block freed after that goes straight back, setting
+ * no timer: the timer is set only under the lock that the stop takes to
+ * mark the pool dying, so no free can set it once the stop has begun.
+ */
+static void pool_stop_leaves_no_timer(struct kunit *test)
+{
+	struct pool_ctx *ctx = make_pool(test, SZ_1M);
+	struct page *kept, *late;
+
+	kept = dma_heap_pool_alloc(ctx->pool, 0);
+	late = dma_heap_pool_alloc(ctx->pool, 0);
+	KUNIT_ASSERT_NOT_NULL(test, kept);
+	KUNIT_ASSERT_NOT_NULL(test, late);
+	/* Its timer may have fired by now, or not: both are fine. */
+	dma_heap_pool_free(ctx->pool, kept, 0);
+
+	dma_heap_pool_stop(ctx->pool);
+	KUNIT_EXPECT_FALSE(test, dma_heap_pool_zeroing_armed(ctx->pool));
+	dma_heap_pool_free(ctx->pool, late, 0);
+	KUNIT_EXPECT_FALSE(test, dma_heap_pool_zeroing_armed(ctx->pool));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->log.freed), 1);
+}
+
+/*
  * A whole buffer given back at once: blocks are kept while the pool has
  * room and the rest go back to the heap's memory, none lost, and the
  * kept ones come back zeroed.
@@ -387,6 +430,8 @@ static void pool_destroy_gives_everything_back(struct kunit *test)
 
 static struct kunit_case dma_heap_pool_cases[] = {
 	KUNIT_CASE(pool_misses_then_hits),
+	KUNIT_CASE(pool_of_size_zero_passes_through),
+	KUNIT_CASE(pool_stop_leaves_no_timer),
 	KUNIT_CASE(pool_miss_counts_only_blocks_got),
 	KUNIT_CASE(pool_free_sgt_keeps_what_fits),
 	KUNIT_CASE_PARAM(pool_recycled_block_is_zeroed, wait_gen_params),

@@ -5,7 +5,7 @@
 #
 #   abi:<attr>        every sysfs attribute the project's code puts in an
 #                     attribute array has a "What:" entry under
-#                     kernel/Documentation/ABI/, and every entry there names
+#                     Documentation/ABI/, and every entry there names
 #                     an attribute that exists
 #   abi:validate      the ABI files pass the kernel's own validator
 #                     (scripts/get_abi.pl validate), with no warning that
@@ -33,7 +33,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 OUT=$BUILD/docs
-DOCS=$TOP/kernel/Documentation
+DOCS=$TOP/Documentation
 PY=/usr/bin/python3
 HELPER=$TOP/scripts/docs-rst.py
 mkdir -p "$OUT"
@@ -55,13 +55,15 @@ fi
 KSRC=$(cd "$KSRC" && pwd)
 
 # resolve PATH: where a kernel-tree path is in the overlaid tree, the
-# project's file if it has one, else the pristine tree's.
+# project's file if it has one, else the pristine tree's. The project's
+# include/uapi/ and Documentation/ sit at the same paths as in the tree.
 resolve() {
 	local p=$1
 
 	if [ -f "$TOP/kernel/$p" ]; then
 		echo "$TOP/kernel/$p"
-	elif [ "${p#include/uapi/}" != "$p" ] && [ -f "$TOP/$p" ]; then
+	elif { [ "${p#include/uapi/}" != "$p" ] ||
+		[ "${p#Documentation/}" != "$p" ]; } && [ -f "$TOP/$p" ]; then
 		echo "$TOP/$p"
 	elif [ -f "$KSRC/$p" ]; then
 		echo "$KSRC/$p"
@@ -112,7 +114,7 @@ check_abi_entries() {
 	local attrs whats a
 
 	if [ -z "$(abi_files)" ]; then
-		fail "abi" "no ABI file under kernel/Documentation/ABI"
+		fail "abi" "no ABI file under Documentation/ABI"
 		return
 	fi
 	attrs=$(sysfs_attrs)
@@ -180,7 +182,7 @@ kerneldoc() { perl "$KSRC/scripts/kernel-doc" -rst -enable-lineno -Wall "$@"; }
 check_directive() {
 	local rst=$1 line=$2 src=$3 opt=$4 val=$5
 	local name file log out args=() missing=() i
-	name="kernel-doc:${rst#"$TOP/kernel/"}:$line"
+	name="kernel-doc:${rst#"$TOP/"}:$line"
 	log=$OUT/kernel-doc.$(basename "$rst").$line
 
 	if ! file=$(resolve "$src"); then
@@ -269,8 +271,8 @@ check_rst() {
 		fail "rst" "python3-docutils is not installed (scripts/deps.sh)"
 		return
 	fi
-	$PY "$HELPER" parse "${RST[@]}" 2>"$OUT/rst.log" |
-		sed "s|rst:kernel/|rst:|"
+	# From the top, so that each page is named Documentation/...
+	(cd "$TOP" && $PY "$HELPER" parse "${RST[@]}") 2>"$OUT/rst.log"
 }
 
 # An overlaid index.rst replaces the pristine one, so it must be the
@@ -381,7 +383,7 @@ check_sphinx() {
 
 mapfile -t RST < <(project_rst)
 if [ ${#RST[@]} -eq 0 ]; then
-	fail "docs" "no .rst file under kernel/Documentation"
+	fail "docs" "no .rst file under Documentation"
 	exit 0
 fi
 

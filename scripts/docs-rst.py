@@ -8,7 +8,9 @@
 
   docs-rst.py parse FILE.rst...
       parse each file with plain docutils and print one "PASS: rst:NAME"
-      or "FAIL: rst:NAME: why" line. The kernel's Sphinx directives and
+      or "FAIL: rst:NAME: why" line, NAME the file's path from the
+      current directory (docs-check.sh runs it from the top of the
+      repository: Documentation/...). The kernel's Sphinx directives and
       roles (kernel-doc, toctree, the C domain, ...) are accepted without
       being expanded: the kernel-doc output is checked on its own, and by
       the Sphinx build when Sphinx is there.

@@ -7,8 +7,8 @@
 #   kernel.sh vm [OUT]        build the VM kernel Image (project tree): the
 #                             KUnit suites of kunit/ are built in, and run
 #                             only when the command line says kunit.enable=1
-#   kernel.sh debug [OUT]     the VM kernel (without KUnit) with KASAN,
-#                             kmemleak, lockdep and fault injection
+#   kernel.sh debug [OUT]     the VM kernel with KASAN, kmemleak, lockdep,
+#                             delayed kobject releases and fault injection
 #   kernel.sh modules [OUT]   the VM kernel with every heap type that can
 #                             be a module built as one (configs/modules.config)
 #   kernel.sh stock OUT       build the same config from the pristine tree
@@ -81,6 +81,7 @@ overlay_map() {
 	echo "include/uapi/ include/uapi/"
 	echo "kunit/ drivers/dma-buf/heaps/tests/"
 	echo "bindings/dma-heap/ Documentation/devicetree/bindings/dma-heap/"
+	echo "Documentation/ Documentation/"
 }
 
 # outdir NAME: the object directory of build NAME, created, with the
@@ -220,8 +221,9 @@ merge_fragments() {
 # fragment NAME: the configuration of build NAME, from its fragments.
 # The VM kernel has the KUnit suites built in (kunit/.kunitconfig; VM
 # options win where both set one); the modular kernel is the VM kernel
-# with scripts/configs/modules.config over it; the debug kernel is
-# vm.config with the sanitizers, without KUnit.
+# with scripts/configs/modules.config over it; the debug kernel is the
+# VM kernel with the sanitizers (scripts/configs/debug.config), so that
+# the KUnit suites run there too, with kobject releases delayed.
 fragment() {
 	case "$1" in
 	vm)	merge_fragments "$TOP/kunit/.kunitconfig" \
@@ -229,7 +231,8 @@ fragment() {
 	modules) merge_fragments "$TOP/kunit/.kunitconfig" \
 			"$TOP/scripts/configs/vm.config" \
 			"$TOP/scripts/configs/modules.config" ;;
-	debug)	merge_fragments "$TOP/scripts/configs/vm.config" \
+	debug)	merge_fragments "$TOP/kunit/.kunitconfig" \
+			"$TOP/scripts/configs/vm.config" \
 			"$TOP/scripts/configs/debug.config" ;;
 	*)	die "config" "no configuration named $1" ;;
 	esac

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run the KUnit suites of kunit/ and print one PASS/FAIL line per test
-# case.
+# kunit.sh [vm|debug]: run the KUnit suites of kunit/ and print one
+# PASS/FAIL line per test case.
 #
 # The suites are built into the VM kernel (scripts/kernel.sh vm: its
 # configuration includes kunit/.kunitconfig), so the kernel that the vm
@@ -11,6 +11,14 @@
 # during boot, before init, and the kernel's own kunit.py parses their
 # KTAP output from the console log (build/logs/kunit.log), as it does
 # for the kernels it builds itself.
+#
+# The debug kernel (scripts/kernel.sh debug: the VM kernel's
+# configuration plus scripts/configs/debug.config) has them built in as
+# well: "kunit.sh debug" runs them there, under KASAN, kmemleak and
+# lockdep, with kobject releases delayed, and names its checks debug/...
+#
+# Either way the console log is also read as the vm stages read theirs:
+# an oops, BUG, WARNING or kmemleak report fails the run.
 set -euo pipefail
 
 . "$(dirname "$0")/lib.sh"
@@ -29,29 +37,39 @@ set -euo pipefail
 KUNIT_DTS=${KUNIT_DTS:-$TOP/dts/vm-no-heaps.dtso}
 KUNIT_BOOTARGS=${KUNIT_BOOTARGS:-}
 
-JSON=$BUILD/kunit.json
-KLOG=$LOGDIR/kunit.log
+KERNEL_NAME=${1:-vm}
+case "$KERNEL_NAME" in
+vm)	SUFFIX= PREFIX= ;;
+debug)	SUFFIX=-debug PREFIX=debug/ ;;
+*)	die "kunit" "usage: kunit.sh [vm|debug]" ;;
+esac
+JSON=$BUILD/kunit$SUFFIX.json
+KLOG=$LOGDIR/kunit$SUFFIX.log
+PLOG=$LOGDIR/kunit$SUFFIX-parse.log
 
-"$TOP/scripts/kernel.sh" vm >&2
+"$TOP/scripts/kernel.sh" "$KERNEL_NAME" >&2
 "$TOP/scripts/vm.sh" user >&2
 rm -f "$JSON" "$KLOG"
 # A VM that stops early (a crash in a suite) still leaves its log, and
 # kunit.py reports the cases that did not finish.
-DTS=$KUNIT_DTS BOOTARGS="kunit.enable=1 $KUNIT_BOOTARGS" \
-	VM_TIMEOUT=${KUNIT_TIMEOUT:-${VM_TIMEOUT:-600}} \
+KERNEL=$BUILD/out/$KERNEL_NAME/arch/arm64/boot/Image \
+	DTS=$KUNIT_DTS BOOTARGS="kunit.enable=1 $KUNIT_BOOTARGS" \
+	VM_TIMEOUT=${KUNIT_TIMEOUT:-${VM_TIMEOUT:-900}} \
 	"$TOP/scripts/vm.sh" boot kunit "$KLOG" >&2 || true
 [ -s "$KLOG" ] || die "kunit" "the VM left no console log" "$KLOG"
 
 # kunit.py runs with the system python, which has what it imports.
 KSRC=$(cat "$BUILD/linux/.dtheaps-src")
 /usr/bin/python3 "$KSRC/tools/testing/kunit/kunit.py" parse \
-	--json="$JSON" "$KLOG" >"$LOGDIR/kunit-parse.log" 2>&1 || true
-[ -s "$JSON" ] || die "kunit" "kunit.py parse produced no results" \
-	"$LOGDIR/kunit-parse.log"
+	--json="$JSON" "$KLOG" >"$PLOG" 2>&1 || true
+[ -s "$JSON" ] || die "kunit" "kunit.py parse produced no results" "$PLOG"
 grep -E '\[(PASSED|FAILED|SKIPPED|CRASHED)\]|Testing complete' \
-	"$LOGDIR/kunit-parse.log" >&2 || true
+	"$PLOG" >&2 || true
 
-/usr/bin/python3 - "$JSON" <<'PY'
+# The kernel log's reports, and kmemleak's scan after the suites ran.
+"$TOP/scripts/vm-results.sh" "$KLOG" | sed -E "s,^(PASS|FAIL): ,&$PREFIX,"
+
+/usr/bin/python3 - "$JSON" "$PREFIX" <<'PY'
 import json
 import sys
 
@@ -70,7 +88,7 @@ def walk(group, prefix):
 
 with open(sys.argv[1]) as f:
     data = json.load(f)
-walk(data, "")
+walk(data, sys.argv[2])
 if not data.get("sub_groups"):
-    print("FAIL: kunit: no test suite ran")
+    print(f"FAIL: {sys.argv[2]}kunit: no test suite ran")
 PY

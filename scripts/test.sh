@@ -148,16 +148,23 @@ stop_debug_build() {
 }
 
 # The default overlay again, on the debug kernel: KASAN, kmemleak,
-# lockdep and fault injection; any report fails the stage.
+# lockdep, delayed kobject releases and fault injection; any report
+# fails the stage.
 stage_vm_debug() {
 	if [ -n "$DEBUG_BUILD_PID" ]; then
 		wait "$DEBUG_BUILD_PID"
 		DEBUG_BUILD_PID=
 	fi
+	local rc=0
+
 	# The 100,000-call fuzz runs in the vm stage; under KASAN a fifth
 	# of it covers the same paths in a quarter of the time.
 	vm_suites debug "$TOP/dts/vm.dtso" camera:cma:system:video debug \
-		HOSTILE_CALLS=20000
+		HOSTILE_CALLS=20000 || rc=1
+	# The KUnit suites again, where kobject releases are delayed and
+	# KASAN watches them.
+	"$TOP/scripts/kunit.sh" debug || rc=1
+	return $rc
 }
 
 STAGES=("$@")

@@ -47,7 +47,6 @@
  */
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -68,7 +67,6 @@
 #include "heap-util.h"
 
 #define PROG		"dma-heap-bench"
-#define DROP_CACHES	"/proc/sys/vm/drop_caches"
 
 #define EXIT_FAIL	1
 #define EXIT_USAGE	HU_EXIT_USAGE
@@ -137,7 +135,7 @@ static const struct bench_size bench_sizes[] = {
 	{ "32M", 32 * SZ_1M,    100, true },
 };
 
-#define NR_SIZES	(sizeof(bench_sizes) / sizeof(bench_sizes[0]))
+#define NR_SIZES	ARRAY_SIZE(bench_sizes)
 
 enum {
 	PHASE_MEMSET = 1 << 0,
@@ -306,16 +304,6 @@ static int alloc_free(int heap_fd, __u64 len)
 	return ret;
 }
 
-/*
- * The heap that served a dma-buf: heaps name their dma-bufs after
- * themselves, so exp_name in fdinfo tells a fallback allocation apart.
- */
-static void buf_exporter(int fd, char *name, size_t len)
-{
-	if (hu_fdinfo_field(fd, "exp_name", name, len))
-		snprintf(name, len, "?");
-}
-
 /* ---- pauses and pool state ---- */
 
 /*
@@ -374,7 +362,7 @@ static int drain_pool(const char *heap, __u64 *left)
 
 	*left = 0;
 	for (i = 0; i < DRAIN_TRIES; i++) {
-		ret = hu_write_file(DROP_CACHES, "3");
+		ret = hu_drop_caches();
 		if (ret)
 			return ret;
 		if (hu_read_attr_u64(HU_SYSFS_DIR, heap, "pool_bytes", left) ||
@@ -517,7 +505,7 @@ static void bench_cold(int heap_fd, const struct bench_size *sz)
 				    opt.heap, sz->name, left);
 			goto out;
 		} else if (ret) {
-			bench_error("alloc_cold.%s.%s: writing " DROP_CACHES ": %s",
+			bench_error("alloc_cold.%s.%s: writing " HU_DROP_CACHES ": %s",
 				    opt.heap, sz->name, strerror(-ret));
 			goto out;
 		}
@@ -677,7 +665,7 @@ static int fill_heap(int heap_fd, const char *heap, int *held, int max)
 				    strerror(-ret));
 			break;
 		}
-		buf_exporter(fd, exp, sizeof(exp));
+		hu_buf_exporter(fd, exp, sizeof(exp));
 		if (strcmp(exp, heap)) {
 			close(fd);
 			return n;
@@ -713,7 +701,7 @@ static double fallback_sample(int from_fd, const char *from, const char *fb)
 		bench_error("fallback.%s: ALLOC: %s", from, strerror(-ret));
 		return -1;
 	}
-	buf_exporter(fd, exp, sizeof(exp));
+	hu_buf_exporter(fd, exp, sizeof(exp));
 	close(fd);
 	if (strcmp(exp, fb)) {
 		bench_error("fallback.%s: buffer served by %s, not %s", from,
@@ -810,47 +798,37 @@ out:
 		close(fb_fd);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char * const *)a, *(char * const *)b);
-}
-
 /* Every heap with a fixed region and a fallback, in name order. */
 static void bench_fallbacks(void)
 {
-	char *names[64], fb[ATTR_LEN];
-	unsigned int n = 0, i, tested = 0;
-	struct dirent *de;
+	unsigned int tested = 0;
+	struct hu_heaps heaps;
+	char fb[ATTR_LEN];
+	const char *name;
 	__u64 size;
-	DIR *dir;
+	size_t i;
+	int ret;
 
-	dir = opendir(HU_SYSFS_DIR);
-	if (!dir) {
+	ret = hu_list_heaps(HU_SYSFS_DIR, &heaps);
+	if (ret) {
 		bench_error("fallback: cannot open " HU_SYSFS_DIR ": %s",
-			    strerror(errno));
+			    strerror(-ret));
 		return;
 	}
-	while ((de = readdir(dir)) && n < sizeof(names) / sizeof(names[0])) {
-		if (de->d_name[0] != '.')
-			names[n++] = strdup(de->d_name);
-	}
-	closedir(dir);
-	qsort(names, n, sizeof(names[0]), cmp_str);
 
-	for (i = 0; i < n; i++) {
-		if (!names[i] ||
-		    hu_read_attr(HU_SYSFS_DIR, names[i], "fallback", fb,
+	for (i = 0; i < heaps.nr; i++) {
+		name = heaps.names[i];
+		if (hu_read_attr(HU_SYSFS_DIR, name, "fallback", fb,
 				 sizeof(fb)) || !*fb ||
-		    hu_read_attr_u64(HU_SYSFS_DIR, names[i], "size_bytes",
+		    hu_read_attr_u64(HU_SYSFS_DIR, name, "size_bytes",
 				     &size) || !size)
 			continue;
-		bench_fallback(names[i], fb, size);
+		bench_fallback(name, fb, size);
 		tested++;
 	}
 	if (!tested)
 		printf("# fallback: no heap with a fixed region and a fallback heap\n");
-	for (i = 0; i < n; i++)
-		free(names[i]);
+	hu_free_heaps(&heaps);
 }
 
 /* ---- setup ---- */
@@ -861,31 +839,28 @@ static const char * const heap_attrs[] = {
 	"pool_misses",
 };
 
-/* What the kernel says about each heap, for the record. */
+/* What the kernel says about each heap, for the record, in name order. */
 static void describe_heaps(void)
 {
+	struct hu_heaps heaps;
 	char val[ATTR_LEN];
-	struct dirent *de;
 	unsigned int i;
-	DIR *dir;
+	size_t h;
 
-	dir = opendir(HU_DEV_DIR);
-	if (!dir)
+	if (hu_list_heaps(HU_DEV_DIR, &heaps))
 		return;
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		printf("# heap %s:", de->d_name);
-		for (i = 0; i < sizeof(heap_attrs) / sizeof(heap_attrs[0]); i++)
-			if (!hu_read_attr(HU_SYSFS_DIR, de->d_name,
+	for (h = 0; h < heaps.nr; h++) {
+		printf("# heap %s:", heaps.names[h]);
+		for (i = 0; i < ARRAY_SIZE(heap_attrs); i++)
+			if (!hu_read_attr(HU_SYSFS_DIR, heaps.names[h],
 					  heap_attrs[i], val, sizeof(val)))
 				printf(" %s=%s", heap_attrs[i], val);
 		putchar('\n');
 	}
-	closedir(dir);
+	hu_free_heaps(&heaps);
 }
 
-#define NR_PHASES	(sizeof(phase_names) / sizeof(phase_names[0]))
+#define NR_PHASES	ARRAY_SIZE(phase_names)
 
 /* "cold,warm" to a mask of phases; 0 for an unknown name. */
 static unsigned int parse_phases(const char *list)
@@ -937,7 +912,7 @@ static int parse_args(int argc, char **argv)
 					      argv[i]);
 		}
 	}
-	if (!*opt.heap || strchr(opt.heap, '/'))
+	if (!hu_heap_name_ok(opt.heap))
 		return hu_usage_error(PROG, usage, "invalid heap name '%s'",
 				      opt.heap);
 	return 0;

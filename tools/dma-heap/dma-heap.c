@@ -16,7 +16,6 @@
  */
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -259,16 +258,9 @@ static const bool col_right[NR_COLS] = {
 };
 
 struct heap_row {
-	char *name;
+	const char *name;
 	char cell[NR_COLS][ATTR_LEN];
 };
-
-static int cmp_row(const void *a, const void *b)
-{
-	const struct heap_row *ra = a, *rb = b;
-
-	return strcmp(ra->name, rb->name);
-}
 
 static void fill_row(struct heap_row *row)
 {
@@ -331,64 +323,11 @@ static void complain_no_dev_dir(void)
 	fprintf(stderr, PROG ": (is CONFIG_DMABUF_HEAPS enabled?)\n");
 }
 
-/**
- * collect_heaps() - read the heap names from the device directory
- * @rows: out: array of rows with only @name set, to be freed by the caller
- * @nr: out: number of rows
- *
- * Return: 0 or an exit status after printing why.
- */
-static int collect_heaps(struct heap_row **rows, size_t *nr)
-{
-	struct heap_row *row = NULL, *tmp;
-	size_t n = 0, alloc = 0;
-	struct dirent *de;
-	DIR *dir;
-
-	dir = opendir(dev_dir);
-	if (!dir) {
-		if (errno == ENOENT)
-			complain_no_dev_dir();
-		else
-			fprintf(stderr, PROG ": cannot open %s: %s\n",
-				dev_dir, strerror(errno));
-		return EXIT_FAIL;
-	}
-
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (n == alloc) {
-			alloc = alloc ? 2 * alloc : 16;
-			tmp = realloc(row, alloc * sizeof(*row));
-			if (!tmp)
-				goto oom;
-			row = tmp;
-		}
-		row[n].name = strdup(de->d_name);
-		if (!row[n].name)
-			goto oom;
-		n++;
-	}
-	closedir(dir);
-
-	*rows = row;
-	*nr = n;
-	return 0;
-
-oom:
-	fprintf(stderr, PROG ": out of memory\n");
-	while (n--)
-		free(row[n].name);
-	free(row);
-	closedir(dir);
-	return EXIT_FAIL;
-}
-
 static int cmd_list(int argc, char **argv)
 {
+	struct hu_heaps heaps;
 	struct heap_row *rows;
-	size_t nr, i;
+	size_t i;
 	int ret;
 
 	if (argc > 0)
@@ -396,21 +335,34 @@ static int cmd_list(int argc, char **argv)
 				      "list: unexpected argument '%s'",
 				      argv[0]);
 
-	ret = collect_heaps(&rows, &nr);
+	ret = hu_list_heaps(dev_dir, &heaps);
+	if (ret == -ENOENT)
+		complain_no_dev_dir();
+	else if (ret == -ENOMEM)
+		fprintf(stderr, PROG ": out of memory\n");
+	else if (ret)
+		fprintf(stderr, PROG ": cannot open %s: %s\n", dev_dir,
+			strerror(-ret));
 	if (ret)
-		return ret;
+		return EXIT_FAIL;
 
-	if (nr)		/* rows is NULL then, which qsort() must not get */
-		qsort(rows, nr, sizeof(*rows), cmp_row);
-	for (i = 0; i < nr; i++)
+	/* One more row than heaps: calloc(0) may give NULL. */
+	rows = calloc(heaps.nr + 1, sizeof(*rows));
+	if (!rows) {
+		fprintf(stderr, PROG ": out of memory\n");
+		hu_free_heaps(&heaps);
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < heaps.nr; i++) {
+		rows[i].name = heaps.names[i];
 		fill_row(&rows[i]);
-	print_table(rows, nr);
-	if (!nr)
+	}
+	print_table(rows, heaps.nr);
+	if (!heaps.nr)
 		fprintf(stderr, PROG ": no heaps in %s\n", dev_dir);
 
-	for (i = 0; i < nr; i++)
-		free(rows[i].name);
 	free(rows);
+	hu_free_heaps(&heaps);
 	return 0;
 }
 
@@ -477,21 +429,6 @@ static int alloc_one(int heap_fd, __u64 len, struct buffer *buf)
 	return 0;
 }
 
-/**
- * read_exporter() - name of the exporter of a dma-buf
- * @fd: the dma-buf
- * @name: out: the exp_name line of /proc/self/fdinfo/@fd, or "?"
- * @len: size of @name
- *
- * Heaps name their dma-bufs after themselves, so this tells which heap
- * really served a buffer when the requested one fell back to another.
- */
-static void read_exporter(int fd, char *name, size_t len)
-{
-	if (hu_fdinfo_field(fd, "exp_name", name, len) || !*name)
-		snprintf(name, len, "?");
-}
-
 /*
  * The test pattern mixes the buffer index and the offset, so a page that
  * is mapped at the wrong offset reads back wrong, and a page shared with
@@ -508,19 +445,6 @@ static __u64 pattern(unsigned int idx, __u64 off)
 static unsigned char pattern_byte(unsigned int idx, __u64 off)
 {
 	return pattern(idx, off & ~7ULL) >> (8 * (off & 7));
-}
-
-/* Return the offset of the first non-zero byte, or @size if none. */
-static __u64 find_nonzero(const unsigned char *map, __u64 size)
-{
-	const __u64 *word = (const __u64 *)map;
-	__u64 i, nwords = size / 8;
-
-	for (i = 0; i < nwords && !word[i]; i++)
-		;
-	for (i *= 8; i < size && !map[i]; i++)
-		;
-	return i;
 }
 
 static void write_pattern(unsigned char *map, __u64 size, unsigned int idx)
@@ -585,7 +509,7 @@ static int check_buffer(const struct buffer *buf, unsigned int idx)
 		sync_failed(idx, "start rw", ret);
 		goto out;
 	}
-	off = find_nonzero(map, buf->size);
+	off = hu_find_nonzero(map, buf->size);
 	if (off < buf->size) {
 		fprintf(stderr,
 			PROG ": buffer %u: not zero-filled at offset %llu (0x%llx): 0x%02x\n",
@@ -678,8 +602,7 @@ static int parse_alloc_args(int argc, char **argv, struct alloc_args *args)
 				      npos ? "SIZE" : "NAME");
 
 	args->heap = pos[0];
-	if (!*args->heap || strchr(args->heap, '/') ||
-	    !strcmp(args->heap, ".") || !strcmp(args->heap, "..")) {
+	if (!hu_heap_name_ok(args->heap)) {
 		fprintf(stderr, PROG ": invalid heap name '%s'\n", args->heap);
 		return EXIT_USAGE;
 	}
@@ -709,6 +632,7 @@ static int open_heap(const char *name)
 	struct stat st;
 	int n, fd;
 
+	/* The path, for the messages: hu_open_heap() builds its own. */
 	n = snprintf(path, sizeof(path), "%s/%s", dev_dir, name);
 	if (n < 0 || (size_t)n >= sizeof(path)) {
 		fprintf(stderr, PROG ": no such heap '%s': name too long\n",
@@ -716,7 +640,7 @@ static int open_heap(const char *name)
 		return -1;
 	}
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = hu_open_heap(dev_dir, name);
 	if (fd >= 0)
 		return fd;
 
@@ -819,7 +743,7 @@ static int cmd_alloc(int argc, char **argv)
 	 */
 	for (i = 0; i < nr; i++) {
 		alloc_us += bufs[i].alloc_us;
-		read_exporter(bufs[i].fd, exp, sizeof(exp));
+		hu_buf_exporter(bufs[i].fd, exp, sizeof(exp));
 		ret = check_buffer(&bufs[i], i);
 		if (ret)
 			bad++;

@@ -6,6 +6,7 @@
 # A tool's Makefile sets
 #   PROG          name of the binary
 #   SRCS          its own sources
+#   HDRS          its own headers (optional), for rebuilding
 #   PROG_CFLAGS   extra compiler flags (optional)
 #   PROG_LDFLAGS  extra linker flags (optional)
 # and includes this file.  Then:
@@ -36,7 +37,7 @@ LDFLAGS := -static $(PROG_LDFLAGS)
 
 BIN := $(OUT)/$(PROG)
 ALL_SRCS := $(SRCS) $(LIB)/heap-util.c
-DEPS := $(ALL_SRCS) $(LIB)/heap-util.h $(LIB)/build.mk Makefile \
+DEPS := $(ALL_SRCS) $(HDRS) $(LIB)/heap-util.h $(LIB)/build.mk Makefile \
 	$(TOP)/include/uapi/linux/dma-heap.h
 
 .PHONY: all clean

@@ -2,12 +2,16 @@
 /*
  * heap-util - helpers shared by the DMA-BUF heap tools
  *
- * Sysfs attributes, fdinfo fields, the heap allocation ioctl and
- * DMA_BUF_IOCTL_SYNC, for tools/dma-heap, tools/dma-heap-fuzz and
+ * The list of heaps, sysfs attributes, fields of /proc files, the heap
+ * allocation ioctl, DMA_BUF_IOCTL_SYNC and the zero check of a mapped
+ * buffer, for tools/dma-heap, tools/dma-heap-fuzz and
  * tools/dma-heap-bench.  See heap-util.h.
+ *
+ * Not for: what one tool alone does, or its output.
  */
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -143,6 +147,104 @@ int hu_parse_u64(const char *str, int base, __u64 *val)
 }
 
 /**
+ * hu_drop_caches() - drop the page cache and run every shrinker
+ *
+ * The heaps' page pools have shrinkers too, so this also empties them
+ * as far as they let go.  Dirty pages are not written back first: call
+ * sync(2) before, if that matters.
+ *
+ * Return: 0 or a negative errno from hu_write_file().
+ */
+int hu_drop_caches(void)
+{
+	return hu_write_file(HU_DROP_CACHES, "3");
+}
+
+static int hu_cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char * const *)a, *(char * const *)b);
+}
+
+/**
+ * hu_list_heaps() - the heaps in a directory, in name order
+ * @dir: HU_DEV_DIR for the heaps that can be opened, HU_SYSFS_DIR for
+ *       the class devices and their attributes, or a stand-in for tests
+ * @heaps: out: the names, every entry of @dir that does not start with
+ *         a dot; to be freed with hu_free_heaps(), also when empty
+ *
+ * Return: 0, -ENOMEM, or the negative errno of opendir() (-ENOENT when
+ * @dir does not exist: a kernel without DMA-BUF heaps).
+ */
+int hu_list_heaps(const char *dir, struct hu_heaps *heaps)
+{
+	size_t alloc = 0;
+	struct dirent *de;
+	char **tmp;
+	int ret = 0;
+	DIR *d;
+
+	heaps->names = NULL;
+	heaps->nr = 0;
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (heaps->nr == alloc) {
+			alloc = alloc ? 2 * alloc : 16;
+			tmp = realloc(heaps->names, alloc * sizeof(*tmp));
+			if (!tmp) {
+				ret = -ENOMEM;
+				break;
+			}
+			heaps->names = tmp;
+		}
+		heaps->names[heaps->nr] = strdup(de->d_name);
+		if (!heaps->names[heaps->nr]) {
+			ret = -ENOMEM;
+			break;
+		}
+		heaps->nr++;
+	}
+	closedir(d);
+
+	if (ret) {
+		hu_free_heaps(heaps);
+		return ret;
+	}
+	if (heaps->nr)
+		qsort(heaps->names, heaps->nr, sizeof(*heaps->names),
+		      hu_cmp_name);
+	return 0;
+}
+
+/**
+ * hu_free_heaps() - free what hu_list_heaps() gave
+ * @heaps: the list; left empty
+ */
+void hu_free_heaps(struct hu_heaps *heaps)
+{
+	while (heaps->nr)
+		free(heaps->names[--heaps->nr]);
+	free(heaps->names);
+	heaps->names = NULL;
+}
+
+/**
+ * hu_heap_name_ok() - can @name be a heap, a file of the heap directory?
+ * @name: a heap name from the command line
+ *
+ * Return: false for an empty name, one with a '/', "." and "..", which
+ * would open something else than a heap.
+ */
+bool hu_heap_name_ok(const char *name)
+{
+	return *name && !strchr(name, '/') && strcmp(name, ".") &&
+	       strcmp(name, "..");
+}
+
+/**
  * hu_read_attr() - read a sysfs attribute of a heap
  * @dir: the heaps' class directory, normally HU_SYSFS_DIR
  * @heap: heap name
@@ -188,26 +290,21 @@ int hu_read_attr_u64(const char *dir, const char *heap, const char *attr,
 }
 
 /**
- * hu_fdinfo_field() - look up one field of /proc/self/fdinfo/@fd
- * @fd: the descriptor, typically a dma-buf
- * @key: field name without the colon, e.g. "exp_name" or "size"
+ * hu_file_field() - look up one "key: value" line of a file
+ * @path: the file, such as /proc/meminfo or /proc/self/fdinfo/<fd>
+ * @key: field name without the colon, e.g. "MemFree" or "exp_name"
  * @val: out: the value, leading blanks and the newline removed
  * @len: size of @val; a longer value is truncated
  *
- * A dma-buf shows its size and the name of its exporter there; heaps
- * name their dma-bufs after themselves, so "exp_name" tells which heap
- * really served a buffer when the one asked fell back to another.
- *
  * Return: 0, -ENOENT when there is no such field, or a negative errno.
  */
-int hu_fdinfo_field(int fd, const char *key, char *val, size_t len)
+int hu_file_field(const char *path, const char *key, char *val, size_t len)
 {
 	size_t klen = strlen(key);
-	char path[64], line[256];
+	char line[256];
 	int ret = -ENOENT;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
@@ -225,6 +322,39 @@ int hu_fdinfo_field(int fd, const char *key, char *val, size_t len)
 	}
 	fclose(f);
 	return ret;
+}
+
+/**
+ * hu_fdinfo_field() - look up one field of /proc/self/fdinfo/@fd
+ * @fd: the descriptor, typically a dma-buf
+ * @key: field name without the colon, e.g. "exp_name" or "size"
+ * @val: out: the value; see hu_file_field()
+ * @len: size of @val
+ *
+ * A dma-buf shows its size and the name of its exporter there; heaps
+ * name their dma-bufs after themselves, so "exp_name" tells which heap
+ * really served a buffer when the one asked fell back to another.
+ *
+ * Return: 0, -ENOENT when there is no such field, or a negative errno.
+ */
+int hu_fdinfo_field(int fd, const char *key, char *val, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	return hu_file_field(path, key, val, len);
+}
+
+/**
+ * hu_buf_exporter() - the heap that served a dma-buf, for printing
+ * @fd: the dma-buf
+ * @name: out: its "exp_name" in fdinfo, or "?" when it has none
+ * @len: size of @name
+ */
+void hu_buf_exporter(int fd, char *name, size_t len)
+{
+	if (hu_fdinfo_field(fd, "exp_name", name, len) || !*name)
+		snprintf(name, len, "?");
 }
 
 /**
@@ -292,4 +422,28 @@ int hu_buf_sync(int fd, __u64 flags)
 		ret = ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
 	} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
 	return ret < 0 ? -errno : 0;
+}
+
+/**
+ * hu_find_nonzero() - the first byte of a mapped buffer that is not zero
+ * @mem: the memory, 8-byte aligned (a mapping is)
+ * @len: its size
+ *
+ * Word by word, then byte by byte from the first non-zero word on.  The
+ * caller brackets the read with hu_buf_sync(); a fault in the memory is
+ * the caller's to catch.
+ *
+ * Return: the offset of that byte, or @len when all are zero.
+ */
+size_t hu_find_nonzero(const void *mem, size_t len)
+{
+	const unsigned char *byte = mem;
+	const __u64 *word = mem;
+	size_t i, nwords = len / 8;
+
+	for (i = 0; i < nwords && !word[i]; i++)
+		;
+	for (i *= 8; i < len && !byte[i]; i++)
+		;
+	return i;
 }

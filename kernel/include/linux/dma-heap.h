@@ -20,9 +20,11 @@
 #ifndef _DMA_HEAPS_H
 #define _DMA_HEAPS_H
 
+#include <linux/ctype.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
+#include <linux/string.h>
 #include <linux/types.h>
 
 struct cma;
@@ -32,19 +34,22 @@ struct fwnode_handle;
 struct gen_pool;
 struct module;
 struct page;
+struct attribute_group;
 
 /* Most heaps in one fallback chain: a heap and three fallbacks. */
 #define DMA_HEAP_MAX_CHAIN	4
 
+/* Heap names, with their NUL: see dma_heap_name_valid(). */
+#define DMA_HEAP_NAME_MAX	64
+
 /**
  * struct dma_heap_ops - ops to operate on a given heap
  * @allocate:	allocate a dma-buf of @len bytes (already page aligned and
- *		validated by the core) and return it, or an ERR_PTR(). An
- *		-ENOMEM return means "out of memory", which lets the core try
- *		a fallback heap; any other error is final.
+ *		validated by the core) and return it, or an ERR_PTR()
  * @release:	optional; called once the heap is removed and its last
- *		reference (open file, live buffer, in-kernel user) is gone,
- *		so that the heap's private data can be freed safely.
+ *		user (open file, live buffer, in-kernel user) is gone,
+ *		before the module providing it is let go, so that the
+ *		heap's private data can be freed safely
  */
 struct dma_heap_ops {
 	struct dma_buf *(*allocate)(struct dma_heap *heap,
@@ -58,32 +63,17 @@ struct dma_heap_ops {
  * struct dma_heap_export_info - information needed to export a new heap
  * @name:	heap name, used for /dev/dma_heap/<name>; it is user ABI
  * @ops:	ops struct for this heap
- * @priv:	heap exporter private data
- * @type_name:	optional name of the heap's type ("system", "carveout"...),
- *		shown in sysfs; "unknown" when NULL
- * @size:	optional size in bytes of the memory region behind the heap;
- *		0 for heaps that have no fixed region
- * @fallback:	optional name of the heap to try when this one is out of
- *		memory
- * @owner:	optional module that provides @ops; held while the heap's
- *		device is open, found, or has live buffers
- * @pool:	optional page pool of the heap, whose figures sysfs shows
- * @exclusive:	the heap's memory is its own: nothing but the release of
- *		one of its buffers makes room in it. A request that failed
- *		with -ENOMEM then fails again at once, without asking the
- *		heap, and so does any larger one, until a buffer is released
- *		or the heap calls dma_heap_forget_full().
+ * @priv:	heap exporter private data; also the drvdata of the heap's
+ *		device, for @groups
+ * @owner:	optional module that provides @ops; held by every user
+ * @groups:	optional sysfs attribute groups of the heap's device
  */
 struct dma_heap_export_info {
 	const char *name;
 	const struct dma_heap_ops *ops;
 	void *priv;
-	const char *type_name;
-	u64 size;
-	const char *fallback;
 	struct module *owner;
-	struct dma_heap_pool *pool;
-	bool exclusive;
+	const struct attribute_group **groups;
 };
 
 void *dma_heap_get_drvdata(struct dma_heap *heap);
@@ -91,8 +81,6 @@ void *dma_heap_get_drvdata(struct dma_heap *heap);
 const char *dma_heap_get_name(struct dma_heap *heap);
 
 struct dma_heap *dma_heap_add(const struct dma_heap_export_info *exp_info);
-
-void dma_heap_forget_full(struct dma_heap *heap);
 
 void dma_heap_remove(struct dma_heap *heap);
 
@@ -109,6 +97,36 @@ int dma_heap_bufferfd_alloc(struct dma_heap *heap, size_t len,
 void dma_heap_buffer_free(struct dma_buf *dmabuf);
 
 struct device *dma_heap_get_dev(struct dma_heap *heap);
+
+/**
+ * dma_heap_name_valid - the rule every heap name follows
+ * @name: a name, or NULL
+ *
+ * A name becomes a file under /dev/dma_heap and a sysfs directory, and
+ * programs open it by name: 1 to 63 characters, a lowercase letter or
+ * digit first, then lowercase letters, digits and "-_.,@+". That takes
+ * every name mainline creates ("system", "default_cma_region",
+ * "reserved", "video@42000000", "protected,secure-video") and refuses
+ * path separators, spaces, uppercase and dot files.
+ *
+ * The core applies it to every heap it registers, whoever declares it;
+ * the device tree layer to node names, to say which node is at fault.
+ *
+ * Return: true if @name may be a heap name.
+ */
+static inline bool dma_heap_name_valid(const char *name)
+{
+	const char *c;
+
+	if (!name || !(islower(*name) || isdigit(*name)))
+		return false;
+	if (strnlen(name, DMA_HEAP_NAME_MAX) == DMA_HEAP_NAME_MAX)
+		return false;
+	for (c = name; *c; c++)
+		if (!islower(*c) && !isdigit(*c) && !strchr("-_.,@+", *c))
+			return false;
+	return true;
+}
 
 /**
  * struct dma_heap_desc - a heap as declared, before it exists
@@ -147,28 +165,56 @@ struct dma_heap_desc {
 	struct fwnode_handle *node;
 };
 
+struct dma_heap_pool;
+struct dma_heap_pool_ops;
+
+/**
+ * struct dma_heap_instance - one heap of a type, as the type's ops see it
+ * @priv:	what the type's create op returned
+ * @pool:	the heap's page pool when the type has &dma_heap_type.pool_ops,
+ *		else NULL. It keeps up to the declaration's pool size; with
+ *		none it hands every block straight to and from the pool ops.
+ */
+struct dma_heap_instance {
+	void *priv;
+	struct dma_heap_pool *pool;
+};
+
 /**
  * struct dma_heap_type - a kind of heap, instantiated from declarations
  * @name:	short type name, shown in sysfs ("carveout")
  * @compatible:	the compatible string of the nodes this type serves
  * @owner:	module providing the type (THIS_MODULE)
  * @create:	check @desc against what the type needs and set up the
- *		heap's private data; return it or an ERR_PTR(). Reasons for
- *		refusing are logged with dma_heap_desc_err().
- * @destroy:	free what @create returned; runs after the heap's last
- *		buffer is gone, or at once if the heap could not be
- *		registered after @create succeeded
- * @allocate:	as &dma_heap_ops.allocate
- * @pool:	optional; the page pool that @create set up in its private
- *		data, so that sysfs shows its figures
+ *		heap's private data; return it (NULL is fine) or an
+ *		ERR_PTR(). Reasons for refusing are logged with
+ *		dma_heap_desc_err().
+ * @destroy:	optional; free what @create returned. Runs when the heap
+ *		is removed and its last buffer and user are gone, before
+ *		the type's module is let go, or at once if the heap could
+ *		not be registered after @create succeeded.
+ * @allocate:	allocate a buffer of @len bytes (page aligned) from the heap
+ *		@heap, whose private data and pool are @inst, and export it
+ *		with dma_heap_buffer_export(); -ENOMEM means out of memory
+ *		and lets the registry try a fallback heap, any other error
+ *		is final
  * @size:	optional; the bytes of memory behind the heap, for types
  *		whose memory is not a region of the declaration (shown in
  *		sysfs as size_bytes instead of &dma_heap_desc.size)
- * @exclusive:	the heaps' memory is their own, as
- *		&dma_heap_export_info.exclusive; not for memory that other
- *		users share or that can come back by itself (the buddy
- *		allocator, a CMA area)
- * @heap_ops:	private to the registry
+ * @pool_ops:	optional; where the heap's blocks come from, zeroed, and go
+ *		back to. The registry then makes each heap a pool of the
+ *		@pool_orders block sizes, keeping up to the declaration's
+ *		pool size, and prefills it; its argument is @create's result.
+ * @pool_orders: with @pool_ops: fill @orders (at most
+ *		DMA_HEAP_POOL_MAX_ORDERS page orders, largest first) for the
+ *		heap whose private data is @priv; return how many
+ * @exclusive:	the heaps' memory is their own: nothing but the release of
+ *		one of their buffers makes room. A request that failed with
+ *		-ENOMEM then fails again at once, without asking the type,
+ *		and so does any larger one, until a buffer is released or
+ *		the type calls dma_heap_forget_full(). Not for memory that
+ *		other users share or that can come back by itself (the buddy
+ *		allocator, a CMA area).
  * @list:	private to the registry
  */
 struct dma_heap_type {
@@ -177,13 +223,14 @@ struct dma_heap_type {
 	struct module *owner;
 	void *(*create)(const struct dma_heap_desc *desc);
 	void (*destroy)(void *priv);
-	struct dma_buf *(*allocate)(struct dma_heap *heap, unsigned long len,
-				    u32 fd_flags, u64 heap_flags);
-	struct dma_heap_pool *(*pool)(void *priv);
+	struct dma_buf *(*allocate)(struct dma_heap *heap,
+				    struct dma_heap_instance *inst,
+				    unsigned long len, u32 fd_flags);
 	u64 (*size)(void *priv);
+	const struct dma_heap_pool_ops *pool_ops;
+	unsigned int (*pool_orders)(void *priv, unsigned int *orders);
 	bool exclusive;
 
-	struct dma_heap_ops heap_ops;
 	struct list_head list;
 };
 
@@ -197,7 +244,26 @@ __printf(3, 4)
 void dma_heap_desc_err(const struct dma_heap_desc *desc, const char *prop,
 		       const char *fmt, ...);
 
+void dma_heap_forget_full(struct dma_heap *heap);
+
 u64 dma_heap_fallback_count(struct dma_heap *heap);
+
+/**
+ * struct dma_heap_buffer_stats - the live buffers of one heap
+ * @bytes:	bytes in buffers exported and not yet released
+ * @buffers:	how many such buffers
+ * @released:	bumped after each release gave its memory back (and by
+ *		dma_heap_forget_full()): a request that failed before a
+ *		change of it may succeed after
+ *
+ * Kept by whoever registered the heap (the registry, for declared heaps)
+ * and updated by the exporter for each buffer counted in.
+ */
+struct dma_heap_buffer_stats {
+	atomic64_t bytes;
+	atomic64_t buffers;
+	atomic64_t released;
+};
 
 struct dma_heap_buffer;
 
@@ -222,6 +288,11 @@ struct dma_heap_buffer_ops {
  * @uncached:	the memory has no cacheable kernel mapping (a no-map
  *		region): CPU mappings are write-combined and no cache
  *		maintenance is done for devices
+ * @no_linear_map: the kernel has no linear mapping of the memory (a no-map
+ *		region, SRAM): devices map it by physical address, which
+ *		never bounces it through swiotlb, since a bounce would copy
+ *		through the linear mapping
+ * @stats:	the heap's live-buffer counts, or NULL
  * @lock:	protects @attachments, @vmap_cnt and @vaddr
  * @attachments: list of struct dma_heap_attachment, one per importer
  * @vmap_cnt:	number of kernel mappings handed out through vmap
@@ -239,6 +310,8 @@ struct dma_heap_buffer {
 	struct sg_table sgt;
 	void *priv;
 	bool uncached;
+	bool no_linear_map;
+	struct dma_heap_buffer_stats *stats;
 
 	struct mutex lock;		/* see @lock above */
 	struct list_head attachments;
@@ -255,12 +328,15 @@ struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
 
 void dma_heap_clear_pages(struct page *page, unsigned long count);
 
+int dma_heap_region_check(phys_addr_t base, phys_addr_t size,
+			  phys_addr_t *bad);
+
 struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
 					   struct gen_pool *pool,
 					   unsigned long len, u32 fd_flags,
-					   bool uncached);
+					   bool no_map);
 
-struct dma_heap_pool;
+#define DMA_HEAP_POOL_MAX_ORDERS	4
 
 /**
  * struct dma_heap_pool_ops - where a pool's blocks come from

@@ -28,10 +28,10 @@ struct carveout_heap {
 };
 
 static struct dma_buf *carveout_heap_allocate(struct dma_heap *heap,
-					      unsigned long len, u32 fd_flags,
-					      u64 heap_flags)
+					      struct dma_heap_instance *inst,
+					      unsigned long len, u32 fd_flags)
 {
-	struct carveout_heap *carveout = dma_heap_get_drvdata(heap);
+	struct carveout_heap *carveout = inst->priv;
 
 	return dma_heap_gen_pool_allocate(heap, carveout->pool, len, fd_flags,
 					  carveout->no_map);
@@ -40,6 +40,7 @@ static struct dma_buf *carveout_heap_allocate(struct dma_heap *heap,
 static void *carveout_heap_create(const struct dma_heap_desc *desc)
 {
 	struct carveout_heap *carveout;
+	phys_addr_t bad;
 	int ret;
 
 	if (!desc->size) {
@@ -56,6 +57,14 @@ static void *carveout_heap_create(const struct dma_heap_desc *desc)
 	if (!desc->base) {
 		dma_heap_desc_err(desc, "memory-region",
 				  "a region at physical address 0 is not supported");
+		return ERR_PTR(-EINVAL);
+	}
+
+	/* A mistyped address must not fault at the first allocation. */
+	if (dma_heap_region_check(desc->base, desc->size, &bad)) {
+		dma_heap_desc_err(desc, "memory-region",
+				  "%pa is not RAM with struct pages (outside memory?)",
+				  &bad);
 		return ERR_PTR(-EINVAL);
 	}
 

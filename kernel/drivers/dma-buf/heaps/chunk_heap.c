@@ -8,9 +8,11 @@
  * frames), chunks are easier to find than one contiguous buffer of the
  * full size, and every buffer has the same, predictable layout.
  *
- * With a pool (the node's "pool-size"), freed chunks are kept, zeroed in
- * the background, for the next buffer: cma_alloc() may have to migrate
- * pages out of the region first, which is the slow part.
+ * Chunks come from and go back to the heap's pool, which the registry
+ * makes from chunk_heap_pool_ops: with the node's "pool-size", freed
+ * chunks are kept, zeroed in the background, for the next buffer, since
+ * cma_alloc() may have to migrate pages out of the region first, which
+ * is the slow part.
  *
  * Not for: one contiguous buffer (cma_heap.c), exporting (heap-buffer.c).
  */
@@ -30,12 +32,11 @@ struct chunk_heap {
 	struct cma *cma;
 	size_t chunk_size;
 	size_t region_size;
-	struct dma_heap_pool *pool;
 };
 
 struct chunk_heap_buffer {
 	struct dma_heap_buffer base;
-	struct chunk_heap *chunk_heap;
+	struct dma_heap_instance *inst;
 };
 
 static unsigned long chunk_pages(const struct chunk_heap *chunk_heap)
@@ -73,36 +74,24 @@ static const struct dma_heap_pool_ops chunk_heap_pool_ops = {
 	.free = chunk_heap_cma_free,
 };
 
-static struct page *chunk_heap_get(struct chunk_heap *chunk_heap)
+static unsigned int chunk_heap_pool_orders(void *priv, unsigned int *orders)
 {
-	unsigned int order = chunk_order(chunk_heap);
-
-	if (chunk_heap->pool)
-		return dma_heap_pool_alloc(chunk_heap->pool, order);
-	return chunk_heap_cma_alloc(chunk_heap, order);
-}
-
-static void chunk_heap_put(struct chunk_heap *chunk_heap, struct page *page)
-{
-	unsigned int order = chunk_order(chunk_heap);
-
-	if (chunk_heap->pool)
-		dma_heap_pool_free(chunk_heap->pool, page, order);
-	else
-		chunk_heap_cma_free(chunk_heap, page, order);
+	orders[0] = chunk_order(priv);
+	return 1;
 }
 
 /* Give back the first @nents chunks of @sgt. */
-static void chunk_heap_free_chunks(struct chunk_heap *chunk_heap,
+static void chunk_heap_free_chunks(struct dma_heap_instance *inst,
 				   struct sg_table *sgt, unsigned int nents)
 {
+	unsigned int order = chunk_order(inst->priv);
 	struct scatterlist *sg;
 	unsigned int i;
 
 	for_each_sgtable_sg(sgt, sg, i) {
 		if (i >= nents)
 			break;
-		chunk_heap_put(chunk_heap, sg_page(sg));
+		dma_heap_pool_free(inst->pool, sg_page(sg), order);
 	}
 }
 
@@ -110,8 +99,7 @@ static void chunk_heap_release(struct dma_heap_buffer *buffer)
 {
 	struct chunk_heap_buffer *buf = container_of(buffer, typeof(*buf), base);
 
-	chunk_heap_free_chunks(buf->chunk_heap, &buffer->sgt,
-			       buffer->sgt.orig_nents);
+	chunk_heap_free_chunks(buf->inst, &buffer->sgt, buffer->sgt.orig_nents);
 	sg_free_table(&buffer->sgt);
 	kfree(buf);
 }
@@ -124,9 +112,11 @@ static const struct dma_heap_buffer_ops chunk_heap_buffer_ops = {
  * Fill every entry of @sgt with a zeroed chunk, the last one covering
  * only what is left of @len; returns how many chunks it got.
  */
-static unsigned int chunk_heap_fill(struct chunk_heap *chunk_heap,
+static unsigned int chunk_heap_fill(struct dma_heap_instance *inst,
 				    struct sg_table *sgt, size_t len)
 {
+	struct chunk_heap *chunk_heap = inst->priv;
+	unsigned int order = chunk_order(chunk_heap);
 	struct scatterlist *sg;
 	struct page *page;
 	unsigned int i;
@@ -134,7 +124,7 @@ static unsigned int chunk_heap_fill(struct chunk_heap *chunk_heap,
 	for_each_sgtable_sg(sgt, sg, i) {
 		if (fatal_signal_pending(current))
 			return i;
-		page = chunk_heap_get(chunk_heap);
+		page = dma_heap_pool_alloc(inst->pool, order);
 		if (!page)
 			return i;
 		sg_set_page(sg, page, min(len, chunk_heap->chunk_size), 0);
@@ -144,10 +134,10 @@ static unsigned int chunk_heap_fill(struct chunk_heap *chunk_heap,
 }
 
 static struct dma_buf *chunk_heap_allocate(struct dma_heap *heap,
-					   unsigned long len, u32 fd_flags,
-					   u64 heap_flags)
+					   struct dma_heap_instance *inst,
+					   unsigned long len, u32 fd_flags)
 {
-	struct chunk_heap *chunk_heap = dma_heap_get_drvdata(heap);
+	struct chunk_heap *chunk_heap = inst->priv;
 	unsigned int nents;
 	struct chunk_heap_buffer *buf;
 	struct dma_buf *dmabuf;
@@ -164,16 +154,16 @@ static struct dma_buf *chunk_heap_allocate(struct dma_heap *heap,
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
 	if (!buf)
 		return ERR_PTR(-ENOMEM);
-	buf->chunk_heap = chunk_heap;
+	buf->inst = inst;
 
 	if (sg_alloc_table(&buf->base.sgt, nents, GFP_KERNEL)) {
 		kfree(buf);
 		return ERR_PTR(-ENOMEM);
 	}
 
-	got = chunk_heap_fill(chunk_heap, &buf->base.sgt, len);
+	got = chunk_heap_fill(inst, &buf->base.sgt, len);
 	if (got < nents) {
-		chunk_heap_free_chunks(chunk_heap, &buf->base.sgt, got);
+		chunk_heap_free_chunks(inst, &buf->base.sgt, got);
 		sg_free_table(&buf->base.sgt);
 		kfree(buf);
 		return ERR_PTR(fatal_signal_pending(current) ? -EINTR : -ENOMEM);
@@ -189,7 +179,6 @@ static struct dma_buf *chunk_heap_allocate(struct dma_heap *heap,
 static void *chunk_heap_create(const struct dma_heap_desc *desc)
 {
 	struct chunk_heap *chunk_heap;
-	unsigned int order;
 
 	if (!desc->cma) {
 		dma_heap_desc_err(desc, "memory-region",
@@ -233,39 +222,12 @@ static void *chunk_heap_create(const struct dma_heap_desc *desc)
 	chunk_heap->cma = desc->cma;
 	chunk_heap->chunk_size = desc->chunk_size;
 	chunk_heap->region_size = cma_get_size(desc->cma);
-	if (!desc->pool_size)
-		return chunk_heap;
-
-	order = chunk_order(chunk_heap);
-	chunk_heap->pool = dma_heap_pool_create(&order, 1, desc->pool_size,
-						&chunk_heap_pool_ops,
-						chunk_heap);
-	if (IS_ERR(chunk_heap->pool)) {
-		void *err = ERR_CAST(chunk_heap->pool);
-
-		dma_heap_desc_err(desc, "pool-size", "cannot create the pool: %pe",
-				  err);
-		kfree(chunk_heap);
-		return err;
-	}
-	dma_heap_pool_prefill(chunk_heap->pool, desc->pool_prefill);
 	return chunk_heap;
 }
 
 static void chunk_heap_destroy(void *priv)
 {
-	struct chunk_heap *chunk_heap = priv;
-
-	if (chunk_heap->pool)
-		dma_heap_pool_destroy(chunk_heap->pool);
-	kfree(chunk_heap);
-}
-
-static struct dma_heap_pool *chunk_heap_pool(void *priv)
-{
-	struct chunk_heap *chunk_heap = priv;
-
-	return chunk_heap->pool;
+	kfree(priv);
 }
 
 static struct dma_heap_type chunk_heap_type = {
@@ -275,7 +237,8 @@ static struct dma_heap_type chunk_heap_type = {
 	.create = chunk_heap_create,
 	.destroy = chunk_heap_destroy,
 	.allocate = chunk_heap_allocate,
-	.pool = chunk_heap_pool,
+	.pool_ops = &chunk_heap_pool_ops,
+	.pool_orders = chunk_heap_pool_orders,
 };
 
 static int __init chunk_heap_init(void)

@@ -50,10 +50,10 @@ static const struct dma_heap_buffer_ops cma_heap_buffer_ops = {
 };
 
 static struct dma_buf *cma_heap_allocate(struct dma_heap *heap,
-					 unsigned long len, u32 fd_flags,
-					 u64 heap_flags)
+					 struct dma_heap_instance *inst,
+					 unsigned long len, u32 fd_flags)
 {
-	struct cma *cma = dma_heap_get_drvdata(heap);
+	struct cma *cma = inst->priv;
 	unsigned long count = len >> PAGE_SHIFT;
 	unsigned int align = min_t(unsigned int, get_order(len),
 				   CONFIG_CMA_ALIGNMENT);

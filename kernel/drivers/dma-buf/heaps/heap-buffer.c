@@ -8,10 +8,15 @@
  * userspace, vmap for the kernel, release) is the same for all of them and
  * lives here, once. Heap types never implement struct dma_buf_ops.
  *
+ * It also keeps a heap's live-buffer counts, where the heap's registrar
+ * asked for them (dma_heap_buffer_count_in()), and holds the heap as a
+ * user for as long as a buffer lives.
+ *
  * Not for: allocating or zeroing memory, pooling, fallback.
  */
 
 #include <linux/dma-buf.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-heap.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
@@ -109,6 +114,68 @@ static unsigned long dma_heap_buffer_dma_attrs(struct dma_heap_buffer *buffer)
 	return buffer->uncached ? DMA_ATTR_SKIP_CPU_SYNC : 0;
 }
 
+/*
+ * Memory without a linear mapping is mapped for a device in place, by its
+ * address. dma_map_sgtable() could bounce it through swiotlb (a device
+ * with a small DMA mask, swiotlb=force, a confidential VM), and a bounce
+ * copies through the linear mapping this memory does not have: the kernel
+ * would fault. Behind an IOMMU, dma_map_resource() maps it without a
+ * bounce; without one, the device uses the address it sees the memory at,
+ * if it can reach it in place. Otherwise the mapping fails.
+ */
+static dma_addr_t dma_heap_map_in_place(struct device *dev, phys_addr_t phys,
+					size_t len,
+					enum dma_data_direction direction)
+{
+	dma_addr_t addr;
+
+	if (device_iommu_mapped(dev))
+		return dma_map_resource(dev, phys, len, direction,
+					DMA_ATTR_SKIP_CPU_SYNC);
+	if (force_dma_unencrypted(dev))
+		return DMA_MAPPING_ERROR;
+	addr = phys_to_dma(dev, phys);
+	return dma_capable(dev, addr, len, true) ? addr : DMA_MAPPING_ERROR;
+}
+
+static void dma_heap_unmap_in_place(struct device *dev, struct sg_table *sgt,
+				    unsigned int count,
+				    enum dma_data_direction direction)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	if (!device_iommu_mapped(dev))
+		return;
+	for_each_sgtable_sg(sgt, sg, i) {
+		if (i >= count)
+			break;
+		dma_unmap_resource(dev, sg_dma_address(sg), sg_dma_len(sg),
+				   direction, DMA_ATTR_SKIP_CPU_SYNC);
+	}
+}
+
+static int dma_heap_map_by_address(struct device *dev, struct sg_table *sgt,
+				   enum dma_data_direction direction)
+{
+	struct scatterlist *sg;
+	dma_addr_t addr;
+	unsigned int i;
+
+	for_each_sgtable_sg(sgt, sg, i) {
+		addr = dma_heap_map_in_place(dev, sg_phys(sg), sg->length,
+					     direction);
+		if (addr == DMA_MAPPING_ERROR) {
+			dma_heap_unmap_in_place(dev, sgt, i, direction);
+			return -EIO;
+		}
+		sg_dma_address(sg) = addr;
+		sg_dma_len(sg) = sg->length;
+	}
+	sgt->nents = sgt->orig_nents;
+	return 0;
+}
+
 static struct sg_table *
 dma_heap_buffer_map(struct dma_buf_attachment *attachment,
 		    enum dma_data_direction direction)
@@ -117,8 +184,12 @@ dma_heap_buffer_map(struct dma_buf_attachment *attachment,
 	struct dma_heap_attachment *a = attachment->priv;
 	int ret;
 
-	ret = dma_map_sgtable(attachment->dev, &a->sgt, direction,
-			      dma_heap_buffer_dma_attrs(buffer));
+	if (buffer->no_linear_map)
+		ret = dma_heap_map_by_address(attachment->dev, &a->sgt,
+					      direction);
+	else
+		ret = dma_map_sgtable(attachment->dev, &a->sgt, direction,
+				      dma_heap_buffer_dma_attrs(buffer));
 	if (ret)
 		return ERR_PTR(ret);
 
@@ -140,8 +211,12 @@ static void dma_heap_buffer_unmap(struct dma_buf_attachment *attachment,
 	mutex_lock(&buffer->lock);
 	a->mapped = false;
 	mutex_unlock(&buffer->lock);
-	dma_unmap_sgtable(attachment->dev, sgt, direction,
-			  dma_heap_buffer_dma_attrs(buffer));
+	if (buffer->no_linear_map)
+		dma_heap_unmap_in_place(attachment->dev, sgt, sgt->orig_nents,
+					direction);
+	else
+		dma_unmap_sgtable(attachment->dev, sgt, direction,
+				  dma_heap_buffer_dma_attrs(buffer));
 }
 
 /*
@@ -154,7 +229,8 @@ static int dma_heap_buffer_sync(struct dma_buf *dmabuf,
 	struct dma_heap_buffer *buffer = dmabuf->priv;
 	struct dma_heap_attachment *a;
 
-	if (buffer->uncached)
+	/* Nothing is cached; and there is no linear mapping to sync. */
+	if (buffer->uncached || buffer->no_linear_map)
 		return 0;
 
 	mutex_lock(&buffer->lock);
@@ -297,6 +373,7 @@ static void dma_heap_buffer_vunmap(struct dma_buf *dmabuf,
 static void dma_heap_buffer_release(struct dma_buf *dmabuf)
 {
 	struct dma_heap_buffer *buffer = dmabuf->priv;
+	struct dma_heap_buffer_stats *stats = buffer->stats;
 	struct dma_heap *heap = buffer->heap;
 	size_t len = buffer->len;
 
@@ -305,7 +382,14 @@ static void dma_heap_buffer_release(struct dma_buf *dmabuf)
 		vunmap(buffer->vaddr);
 
 	buffer->ops->release(buffer);
-	dma_heap_uncharge(heap, len);
+	if (stats) {
+		atomic64_sub(len, &stats->bytes);
+		atomic64_dec(&stats->buffers);
+		/* The memory is back: pairs with the registry's acquire. */
+		atomic64_inc_return_release(&stats->released);
+	}
+	/* The heap's counts and ops outlive the buffer until here. */
+	dma_heap_put(heap);
 }
 
 static const struct dma_buf_ops dma_heap_buffer_ops = {
@@ -342,6 +426,8 @@ void dma_heap_buffer_init(struct dma_heap_buffer *buffer,
 	buffer->vmap_cnt = 0;
 	buffer->vaddr = NULL;
 	buffer->uncached = false;
+	buffer->no_linear_map = false;
+	buffer->stats = NULL;
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_init, DMA_BUF);
 
@@ -355,7 +441,8 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_init, DMA_BUF);
  * dma-buf is freed. On failure the caller still owns @buffer and must
  * release its memory.
  *
- * Return: the dma-buf, or an ERR_PTR().
+ * Return: the dma-buf, or an ERR_PTR(): -ENODEV when the module providing
+ * the heap is being unloaded, or an error of dma_buf_export().
  */
 struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
 				       u32 fd_flags)
@@ -368,33 +455,77 @@ struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
 	exp_info.size = buffer->len;
 	exp_info.flags = fd_flags;
 	exp_info.priv = buffer;
-	/* A heap type's module stays while its buffers live. */
-	exp_info.owner = dma_heap_get_owner(buffer->heap);
 
+	/* A user of the heap, and so of its type's module, while it lives. */
+	if (!dma_heap_get(buffer->heap))
+		return ERR_PTR(-ENODEV);
 	dmabuf = dma_buf_export(&exp_info);
-	if (!IS_ERR(dmabuf))
-		dma_heap_charge(buffer->heap, buffer->len);
+	if (IS_ERR(dmabuf))
+		dma_heap_put(buffer->heap);
 
 	return dmabuf;
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_export, DMA_BUF);
 
-/**
- * dma_heap_clear_pages - zero pages that have a kernel mapping
- * @page:	first page of a physically contiguous range
- * @count:	number of pages
- *
- * For heap types whose memory comes from the buddy allocator or CMA. The
- * pages are zeroed one at a time through their (possibly temporary)
- * kernel mapping, so highmem works too.
+/*
+ * Count a buffer just exported from this file's dma_heap_buffer_export()
+ * in @stats until it is released. For the registry, which keeps the
+ * counts of the heaps it made; @stats must live as long as the heap.
  */
-void dma_heap_clear_pages(struct page *page, unsigned long count)
+void dma_heap_buffer_count_in(struct dma_buf *dmabuf,
+			      struct dma_heap_buffer_stats *stats)
 {
-	unsigned long i;
+	struct dma_heap_buffer *buffer = dmabuf->priv;
 
-	for (i = 0; i < count; i++) {
-		clear_highpage(nth_page(page, i));
-		cond_resched();
-	}
+	if (WARN_ON_ONCE(dmabuf->ops != &dma_heap_buffer_ops || buffer->stats))
+		return;
+	buffer->stats = stats;
+	atomic64_add(buffer->len, &stats->bytes);
+	atomic64_inc(&stats->buffers);
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_clear_pages, DMA_BUF);
+
+/**
+ * dma_heap_bufferfd_alloc - allocate a dma-buf and install a descriptor
+ * @heap:	heap to allocate from
+ * @len:	size in bytes; rounded up to whole pages
+ * @fd_flags:	flags for the dma-buf's file and descriptor
+ * @heap_flags:	heap flags; none are defined, must be 0
+ *
+ * For drivers that hand the buffer to the calling process through an
+ * ioctl of their own. The descriptor is live in the caller's table on
+ * return; a driver that may still fail afterwards should use
+ * dma_heap_buffer_alloc() and install the descriptor itself, as the
+ * heap's own ALLOC ioctl does.
+ *
+ * Return: the new descriptor, or a negative errno as for
+ * dma_heap_buffer_alloc(), or -EMFILE when the table is full.
+ */
+int dma_heap_bufferfd_alloc(struct dma_heap *heap, size_t len,
+			    u32 fd_flags, u64 heap_flags)
+{
+	struct dma_buf *dmabuf;
+	int fd;
+
+	dmabuf = dma_heap_buffer_alloc(heap, len, fd_flags, heap_flags);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+
+	fd = dma_buf_fd(dmabuf, fd_flags);
+	if (fd < 0)
+		dma_buf_put(dmabuf);
+	return fd;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_bufferfd_alloc, DMA_BUF);
+
+/**
+ * dma_heap_buffer_free - drop a driver's reference to a heap's dma-buf
+ * @dmabuf:	a dma-buf from dma_heap_buffer_alloc()
+ *
+ * The buffer's memory goes back to its heap once every other user (a
+ * descriptor, an importer) has let go as well.
+ */
+void dma_heap_buffer_free(struct dma_buf *dmabuf)
+{
+	dma_buf_put(dmabuf);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_free, DMA_BUF);

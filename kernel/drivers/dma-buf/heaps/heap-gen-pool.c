@@ -69,8 +69,9 @@ static const struct dma_heap_buffer_ops dma_heap_gen_pool_buffer_ops = {
  *		struct pages
  * @len:	size in bytes, a multiple of PAGE_SIZE
  * @fd_flags:	flags for the dma-buf's file
- * @uncached:	the memory has no cacheable kernel mapping: it is zeroed
- *		and mapped write-combined, and no cache maintenance is done
+ * @no_map:	the memory has no kernel linear mapping: it is zeroed and
+ *		mapped write-combined, no cache maintenance is done, and
+ *		devices map it by physical address
  *
  * The buffer starts on a page boundary whatever the pool's granule, so
  * that it can be mapped to userspace page by page. It goes back to @pool
@@ -84,7 +85,7 @@ static const struct dma_heap_buffer_ops dma_heap_gen_pool_buffer_ops = {
 struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
 					   struct gen_pool *pool,
 					   unsigned long len, u32 fd_flags,
-					   bool uncached)
+					   bool no_map)
 {
 	struct genpool_data_align align = { .align = PAGE_SIZE };
 	struct dma_heap_gen_pool_buffer *buf;
@@ -117,7 +118,7 @@ struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
 		goto err_pool;
 	}
 
-	ret = dma_heap_gen_pool_zero(paddr, len, uncached);
+	ret = dma_heap_gen_pool_zero(paddr, len, no_map);
 	if (ret)
 		goto err_pool;
 
@@ -128,7 +129,8 @@ struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
 
 	dma_heap_buffer_init(&buf->base, heap, &dma_heap_gen_pool_buffer_ops,
 			     len);
-	buf->base.uncached = uncached;
+	buf->base.uncached = no_map;
+	buf->base.no_linear_map = no_map;
 	dmabuf = dma_heap_buffer_export(&buf->base, fd_flags);
 	if (!IS_ERR(dmabuf))
 		return dmabuf;

@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * DMA-BUF heaps: interfaces between the core (dma-heap.c), the shared
- * exporter (heap-buffer.c), the type registry (heap-types.c), the device
- * tree layer (heap-of.c), the page pool (page-pool.c) and their KUnit
- * tests. Nothing here is for heap types or drivers; they use
- * <linux/dma-heap.h>.
+ * DMA-BUF heaps: what the framework's layers give the layers above them,
+ * and their KUnit tests. Dependencies run one way, each layer only calling
+ * the ones below it:
+ *
+ *   heap types      system, cma, carveout, chunk, sram, a vendor's own
+ *   heap-of.c       device tree nodes -> struct dma_heap_desc
+ *   heap-registry.c types, declarations, fallback chains, pools, sysfs
+ *   heap-buffer.c   the one dma-buf exporter, live-buffer counts
+ *   dma-heap.c      the core: names, char devices, ioctl, users
+ *   page-pool.c, heap-pages.c   helpers that know no heap
+ *
+ * Nothing here is for heap types or drivers; they use <linux/dma-heap.h>.
  */
 
 #ifndef _DMA_HEAP_INTERNAL_H
@@ -12,23 +19,34 @@
 
 #include <linux/types.h>
 
+struct dma_buf;
 struct dma_heap;
+struct dma_heap_buffer_stats;
 struct dma_heap_ops;
-struct module;
 
-void dma_heap_charge(struct dma_heap *heap, size_t len);
-void dma_heap_uncharge(struct dma_heap *heap, size_t len);
-u64 dma_heap_used_bytes(struct dma_heap *heap);
-u64 dma_heap_buffer_count(struct dma_heap *heap);
-const struct dma_heap_ops *dma_heap_get_ops(struct dma_heap *heap);
-struct module *dma_heap_get_owner(struct dma_heap *heap);
+/* The core, for the exporter and the registry. */
+bool dma_heap_get(struct dma_heap *heap);
+bool dma_heap_has_ops(struct dma_heap *heap, const struct dma_heap_ops *ops);
 
+/* The exporter, for the registry. */
+void dma_heap_buffer_count_in(struct dma_buf *dmabuf,
+			      struct dma_heap_buffer_stats *stats);
+
+/* The device tree layer, for its tests. */
 struct device_node;
 int dma_heaps_of_declare(struct device_node *container);
 
+/* The registry, for tests. */
+struct dma_heap_pool *dma_heap_get_pool(struct dma_heap *heap);
+u64 dma_heap_used_bytes(struct dma_heap *heap);
+u64 dma_heap_buffer_count(struct dma_heap *heap);
+void dma_heap_registry_flush(void);
+
+/* The page pool, for tests. */
 struct dma_heap_pool;
 unsigned long dma_heap_pools_shrink(unsigned long nr_pages);
 void dma_heap_pool_wait_idle(struct dma_heap_pool *pool);
-struct dma_heap_pool *dma_heap_get_pool(struct dma_heap *heap);
+bool dma_heap_pool_zeroing_armed(struct dma_heap_pool *pool);
+void dma_heap_pool_stop(struct dma_heap_pool *pool);
 
 #endif /* _DMA_HEAP_INTERNAL_H */

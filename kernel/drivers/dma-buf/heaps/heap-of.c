@@ -21,7 +21,6 @@
  */
 
 #include <linux/cma.h>
-#include <linux/ctype.h>
 #include <linux/dma-heap.h>
 #include <linux/dma-map-ops.h>
 #include <linux/init.h>
@@ -61,23 +60,6 @@ static void heap_node_bad(struct heap_node *hn, const char *prop,
 	dma_heap_desc_err(&hn->desc, prop, "%pV", &vaf);
 	va_end(args);
 	hn->bad = true;
-}
-
-/*
- * Heap names are file names under /dev/dma_heap and user ABI: the same
- * rule as the binding, a lowercase letter then up to 30 lowercase
- * letters, digits or dashes, and no unit address.
- */
-static bool heap_name_ok(const char *name)
-{
-	const char *c;
-
-	if (!islower(*name) || strlen(name) > 31)
-		return false;
-	for (c = name; *c; c++)
-		if (!islower(*c) && !isdigit(*c) && *c != '-')
-			return false;
-	return true;
 }
 
 /*
@@ -176,11 +158,22 @@ static void heap_parse_node(struct heap_node *hn, struct device_node *container)
 {
 	struct dma_heap_desc *desc = &hn->desc;
 
-	/* The full node name, so that a unit address is seen and refused. */
+	/*
+	 * The full node name, so that a unit address is seen: a heap node
+	 * has no "reg", and the address would only tell apart heaps that
+	 * are otherwise the same name. The name itself follows the one rule
+	 * of the core.
+	 */
 	desc->name = kbasename(hn->np->full_name);
-	if (!heap_name_ok(desc->name)) {
+	if (strchr(desc->name, '@')) {
 		heap_node_bad(hn, NULL,
-			      "node name is not a heap name (a-z, 0-9, '-', at most 31)");
+			      "a heap node has no reg, so no unit address");
+		return;
+	}
+	if (!dma_heap_name_valid(desc->name)) {
+		heap_node_bad(hn, NULL,
+			      "node name is not a heap name (a-z or 0-9, then a-z, 0-9 and -_.,+; at most %d)",
+			      DMA_HEAP_NAME_MAX - 1);
 		return;
 	}
 	if (of_property_read_string(hn->np, "compatible", &desc->compatible)) {

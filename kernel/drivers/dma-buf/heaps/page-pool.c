@@ -14,7 +14,12 @@
  * one shrinker drains every pool under pressure, dirty blocks first
  * since they cost nothing to drop.
  *
- * Not for: choosing block sizes (the heap type does), exporting.
+ * A pool of size 0 keeps nothing: it hands every block straight to and
+ * from its ops, so a heap type calls the same functions with or without
+ * a pool, and the registry makes one for every heap whose type can pool.
+ *
+ * Not for: choosing block sizes (the heap type does), exporting. It
+ * knows no heap: only its ops and heap-pages.c's page clearing.
  */
 
 #include <linux/bitops.h>
@@ -32,8 +37,6 @@
 #include <kunit/visibility.h>
 
 #include "heap-internal.h"
-
-#define DMA_HEAP_POOL_MAX_ORDERS	4
 
 /*
  * How long freed blocks wait before the background zeroing starts. A
@@ -72,7 +75,8 @@ struct dma_heap_pool_list {
  * @zeroing_bytes: bytes freed and not zeroed yet (dirty or in the worker)
  * @hits:	blocks handed out from the pool
  * @misses:	blocks the pool did not have and got from the heap's memory
- * @dying:	set by dma_heap_pool_destroy(): keep nothing more
+ * @dying:	set by dma_heap_pool_destroy(), under @lock: keep nothing
+ *		more, and never set @zero_timer again
  * @ops:	where the memory comes from and goes back to
  * @priv:	argument of @ops
  * @zero_timer:	starts @zero_work a moment after the first dirty block
@@ -169,6 +173,8 @@ struct page *dma_heap_pool_alloc(struct dma_heap_pool *pool,
 
 	if (WARN_ON_ONCE(!pl))
 		return NULL;
+	if (!pool->max_bytes)
+		return pool->ops->alloc(pool->priv, order);
 
 	spin_lock(&pool->lock);
 	page = take_block(&pl->clean);
@@ -221,11 +227,14 @@ static bool pool_keep_dirty(struct dma_heap_pool *pool, struct page *page,
  * After blocks were kept: count them, and have them zeroed in a moment.
  * The timer is set by the first free of a burst only; later ones must
  * not push it back, or a steady stream of frees would keep the worker
- * from ever starting.
+ * from ever starting. Called with the pool's lock held, which
+ * dma_heap_pool_destroy() takes to set @dying before it cancels the
+ * timer: no free can set the timer of a pool being destroyed.
  */
 static void pool_kept(struct dma_heap_pool *pool, size_t bytes)
 {
-	if (!bytes)
+	lockdep_assert_held(&pool->lock);
+	if (!bytes || pool->dying)
 		return;
 	atomic_long_add(bytes >> PAGE_SHIFT, &dma_heap_pooled_pages);
 	if (!test_and_set_bit(DMA_HEAP_POOL_ZERO_ARMED, &pool->zero_flags))
@@ -268,13 +277,18 @@ void dma_heap_pool_free(struct dma_heap_pool *pool, struct page *page,
 {
 	bool keep;
 
+	if (!pool->max_bytes) {
+		pool->ops->free(pool->priv, page, order);
+		return;
+	}
+
 	spin_lock(&pool->lock);
 	keep = pool_keep_dirty(pool, page, order);
-	spin_unlock(&pool->lock);
-
 	if (keep)
 		pool_kept(pool, block_bytes(order));
-	else
+	spin_unlock(&pool->lock);
+
+	if (!keep)
 		pool->ops->free(pool->priv, page, order);
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_pool_free, DMA_BUF);
@@ -305,8 +319,8 @@ void dma_heap_pool_free_sgt(struct dma_heap_pool *pool, struct sg_table *sgt)
 			break;
 		kept += block_bytes(order);
 	}
-	spin_unlock(&pool->lock);
 	pool_kept(pool, kept);
+	spin_unlock(&pool->lock);
 
 	for (; i < sgt->orig_nents; i++, sg = sg_next(sg))
 		pool->ops->free(pool->priv, sg_page(sg), get_order(sg->length));
@@ -515,6 +529,13 @@ void dma_heap_pool_wait_idle(struct dma_heap_pool *pool)
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_heap_pool_wait_idle);
 
+/* Whether the zeroing timer is set (for tests). */
+bool dma_heap_pool_zeroing_armed(struct dma_heap_pool *pool)
+{
+	return hrtimer_active(&pool->zero_timer);
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_heap_pool_zeroing_armed);
+
 /* One shrinker for every pool, set up before any heap type registers. */
 static int __init dma_heap_pool_init(void)
 {
@@ -532,7 +553,8 @@ subsys_initcall(dma_heap_pool_init);
  * dma_heap_pool_create - a pool for one heap
  * @orders:	the block sizes the heap uses, as page orders, largest first
  * @nr_orders:	how many, at most 4
- * @max_bytes:	most bytes the pool keeps
+ * @max_bytes:	most bytes the pool keeps; 0: keep nothing, pass every
+ *		block straight to and from @ops
  * @ops:	where blocks come from (zeroed) and go back to
  * @priv:	argument of @ops
  *
@@ -582,6 +604,28 @@ struct dma_heap_pool *dma_heap_pool_create(const unsigned int *orders,
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_pool_create, DMA_BUF);
 
+/*
+ * Keep nothing more and stop the background work: the first half of
+ * dma_heap_pool_destroy(), apart for tests. @dying is set under the lock
+ * that every free takes to keep a block and set the timer, so once this
+ * returns no free sets the timer again.
+ */
+void dma_heap_pool_stop(struct dma_heap_pool *pool)
+{
+	spin_lock(&pool->lock);
+	pool->dying = true;
+	spin_unlock(&pool->lock);
+
+	mutex_lock(&dma_heap_pools_lock);
+	list_del_init(&pool->node);
+	mutex_unlock(&dma_heap_pools_lock);
+
+	cancel_work_sync(&pool->prefill_work);
+	hrtimer_cancel(&pool->zero_timer);
+	cancel_work_sync(&pool->zero_work);
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_heap_pool_stop);
+
 /**
  * dma_heap_pool_destroy - free a pool and every block it keeps
  * @pool: the pool; no block of it may be in use any more
@@ -590,17 +634,8 @@ void dma_heap_pool_destroy(struct dma_heap_pool *pool)
 {
 	LIST_HEAD(blocks);
 
-	spin_lock(&pool->lock);
-	pool->dying = true;
-	spin_unlock(&pool->lock);
-
-	mutex_lock(&dma_heap_pools_lock);
-	list_del(&pool->node);
-	mutex_unlock(&dma_heap_pools_lock);
-
-	cancel_work_sync(&pool->prefill_work);
-	hrtimer_cancel(&pool->zero_timer);
-	cancel_work_sync(&pool->zero_work);
+	if (!pool->dying)
+		dma_heap_pool_stop(pool);
 	pool_drain(pool, ULONG_MAX, &blocks);
 	pool_free_list(pool, &blocks);
 	kfree(pool);

@@ -32,51 +32,30 @@
 #include <linux/module.h>
 #include <linux/of.h>
 
-/**
- * struct sram_heap_pages - the result of looking for pages behind a pool
- * @missing:	physical address of a page without a struct page
- * @found:	@missing is set
- */
-struct sram_heap_pages {
-	phys_addr_t missing;
-	bool found;
-};
-
 static void sram_heap_check_chunk(struct gen_pool *pool,
 				  struct gen_pool_chunk *chunk, void *data)
 {
-	struct sram_heap_pages *pages = data;
-	phys_addr_t start = chunk->phys_addr;
-	phys_addr_t end = start + (chunk->end_addr - chunk->start_addr + 1);
-	unsigned long pfn;
+	phys_addr_t *missing = data;
+	phys_addr_t size = chunk->end_addr - chunk->start_addr + 1;
 
-	if (pages->found)
+	if (*missing != (phys_addr_t)-1)
 		return;
-	if (start == (phys_addr_t)-1) {
-		pages->missing = start;
-		pages->found = true;
-		return;
-	}
-	for (pfn = PFN_UP(start); pfn < PFN_DOWN(end); pfn++) {
-		if (!pfn_valid(pfn)) {
-			pages->missing = PFN_PHYS(pfn);
-			pages->found = true;
-			return;
-		}
-	}
+	/* A chunk added without its physical address has no pages either. */
+	if (chunk->phys_addr == (phys_addr_t)-1)
+		*missing = 0;
+	else
+		dma_heap_region_check(chunk->phys_addr, size, missing);
 }
 
 /* Why @pool cannot back a heap, or NULL if it can. */
 static const char *sram_heap_pool_unusable(struct gen_pool *pool,
 					   phys_addr_t *where)
 {
-	struct sram_heap_pages pages = { };
-
+	*where = (phys_addr_t)-1;
 	if (gen_pool_size(pool) < PAGE_SIZE)
 		return "smaller than a page";
-	gen_pool_for_each_chunk(pool, sram_heap_check_chunk, &pages);
-	*where = pages.missing;
-	if (pages.found)
+	gen_pool_for_each_chunk(pool, sram_heap_check_chunk, where);
+	if (*where != (phys_addr_t)-1)
 		return "has no struct pages (not RAM the kernel knows)";
 	return NULL;
 }
@@ -127,11 +106,11 @@ static void *sram_heap_create(const struct dma_heap_desc *desc)
 }
 
 static struct dma_buf *sram_heap_allocate(struct dma_heap *heap,
-					  unsigned long len, u32 fd_flags,
-					  u64 heap_flags)
+					  struct dma_heap_instance *inst,
+					  unsigned long len, u32 fd_flags)
 {
-	return dma_heap_gen_pool_allocate(heap, dma_heap_get_drvdata(heap),
-					  len, fd_flags, true);
+	return dma_heap_gen_pool_allocate(heap, inst->priv, len, fd_flags,
+					  true);
 }
 
 static u64 sram_heap_size(void *priv)

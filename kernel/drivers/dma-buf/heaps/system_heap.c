@@ -8,8 +8,10 @@
  * tried without reclaim: when memory is fragmented it is cheaper to fall
  * back to smaller blocks than to compact.
  *
- * With a pool (the "pool-size" of the heap's node), blocks go back to the
- * pool when a buffer is freed and come from it first, already zeroed.
+ * Blocks come from and go back to the heap's pool, which the registry
+ * makes from system_heap_pool_ops: with the node's "pool-size", freed
+ * blocks are kept, zeroed, for the next buffer; without, every block
+ * goes straight to and from the buddy allocator.
  *
  * Not for: how a buffer is exported or mapped (heap-buffer.c), how the
  * pool keeps and zeroes blocks (page-pool.c).
@@ -50,23 +52,12 @@
 /* Block sizes tried, largest first: 1 MiB, 64 KiB and one page. */
 static const unsigned int system_heap_orders[] = { 8, 4, 0 };
 
-/**
- * struct system_heap - one system heap instance
- * @pool:	its page pool, or NULL for a heap without one
- */
-struct system_heap {
-	struct dma_heap_pool *pool;
-};
-
-static gfp_t system_heap_gfp(unsigned int order)
-{
-	return order ? SYSTEM_HEAP_HIGH_ORDER_GFP : SYSTEM_HEAP_LOW_ORDER_GFP;
-}
-
-/* Where blocks come from and go to, with or without a pool. */
+/* Where blocks come from and go to; the registry puts a pool between. */
 static struct page *system_heap_buddy_alloc(void *unused, unsigned int order)
 {
-	return alloc_pages(system_heap_gfp(order), order);
+	gfp_t gfp = order ? SYSTEM_HEAP_HIGH_ORDER_GFP : SYSTEM_HEAP_LOW_ORDER_GFP;
+
+	return alloc_pages(gfp, order);
 }
 
 static void system_heap_buddy_free(void *unused, struct page *page,
@@ -80,22 +71,10 @@ static const struct dma_heap_pool_ops system_heap_pool_ops = {
 	.free = system_heap_buddy_free,
 };
 
-static struct page *system_heap_get_block(struct system_heap *sys,
-					  unsigned int order)
+static unsigned int system_heap_pool_orders(void *unused, unsigned int *orders)
 {
-	if (sys->pool)
-		return dma_heap_pool_alloc(sys->pool, order);
-	return system_heap_buddy_alloc(NULL, order);
-}
-
-static void system_heap_put_block(struct system_heap *sys, struct page *page)
-{
-	unsigned int order = compound_order(page);
-
-	if (sys->pool)
-		dma_heap_pool_free(sys->pool, page, order);
-	else
-		system_heap_buddy_free(NULL, page, order);
+	memcpy(orders, system_heap_orders, sizeof(system_heap_orders));
+	return ARRAY_SIZE(system_heap_orders);
 }
 
 /*
@@ -103,7 +82,7 @@ static void system_heap_put_block(struct system_heap *sys, struct page *page)
  * larger than @max_order, so that a request never ends with a block
  * bigger than what is left of it.
  */
-static struct page *system_heap_alloc_largest(struct system_heap *sys,
+static struct page *system_heap_alloc_largest(struct dma_heap_pool *pool,
 					      unsigned long remaining,
 					      unsigned int max_order)
 {
@@ -115,35 +94,29 @@ static struct page *system_heap_alloc_largest(struct system_heap *sys,
 
 		if (order > max_order || remaining < (PAGE_SIZE << order))
 			continue;
-		page = system_heap_get_block(sys, order);
+		page = dma_heap_pool_alloc(pool, order);
 		if (page)
 			return page;
 	}
 	return NULL;
 }
 
-static void system_heap_free_pages(struct system_heap *sys,
+static void system_heap_free_pages(struct dma_heap_pool *pool,
 				   struct list_head *pages)
 {
 	struct page *page, *next;
 
 	list_for_each_entry_safe(page, next, pages, lru) {
 		list_del(&page->lru);
-		system_heap_put_block(sys, page);
+		dma_heap_pool_free(pool, page, compound_order(page));
 	}
 }
 
 static void system_heap_release(struct dma_heap_buffer *buffer)
 {
-	struct system_heap *sys = buffer->priv;
-	struct scatterlist *sg;
-	unsigned int i;
+	struct dma_heap_instance *inst = buffer->priv;
 
-	if (sys->pool)
-		dma_heap_pool_free_sgt(sys->pool, &buffer->sgt);
-	else
-		for_each_sgtable_sg(&buffer->sgt, sg, i)
-			system_heap_put_block(sys, sg_page(sg));
+	dma_heap_pool_free_sgt(inst->pool, &buffer->sgt);
 	sg_free_table(&buffer->sgt);
 	kfree(buffer);
 }
@@ -157,7 +130,7 @@ static void system_heap_release(struct dma_heap_buffer *buffer)
  * request takes from it first, and free CMA memory does not, since only
  * movable pages may use it.
  */
-static bool system_heap_may_take(struct system_heap *sys, unsigned long len)
+static bool system_heap_may_take(struct dma_heap_pool *pool, unsigned long len)
 {
 	long reserve = totalram_pages() / 32, pages = len >> PAGE_SHIFT;
 	long free = global_zone_page_state(NR_FREE_PAGES) -
@@ -171,10 +144,8 @@ static bool system_heap_may_take(struct system_heap *sys, unsigned long len)
 
 	avail = si_mem_available() - global_zone_page_state(NR_FREE_CMA_PAGES);
 
-	if (sys->pool) {
-		dma_heap_pool_get_stats(sys->pool, &stats);
-		avail += stats.pooled_bytes >> PAGE_SHIFT;
-	}
+	dma_heap_pool_get_stats(pool, &stats);
+	avail += stats.pooled_bytes >> PAGE_SHIFT;
 	return pages <= avail - reserve;
 }
 
@@ -183,7 +154,7 @@ static const struct dma_heap_buffer_ops system_heap_buffer_ops = {
 };
 
 /* Collect blocks for @len bytes on @pages; returns how many there are. */
-static int system_heap_collect(struct system_heap *sys, unsigned long len,
+static int system_heap_collect(struct dma_heap_pool *pool, unsigned long len,
 			       struct list_head *pages)
 {
 	unsigned int max_order = system_heap_orders[0];
@@ -196,7 +167,7 @@ static int system_heap_collect(struct system_heap *sys, unsigned long len,
 		if (fatal_signal_pending(current))
 			return -EINTR;
 
-		page = system_heap_alloc_largest(sys, remaining, max_order);
+		page = system_heap_alloc_largest(pool, remaining, max_order);
 		if (!page)
 			return -ENOMEM;
 
@@ -229,24 +200,24 @@ static int system_heap_fill_sgt(struct sg_table *sgt, int nents,
 }
 
 static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
-					    unsigned long len, u32 fd_flags,
-					    u64 heap_flags)
+					    struct dma_heap_instance *inst,
+					    unsigned long len, u32 fd_flags)
 {
-	struct system_heap *sys = dma_heap_get_drvdata(heap);
+	struct dma_heap_pool *pool = inst->pool;
 	struct dma_heap_buffer *buffer;
 	struct dma_buf *dmabuf;
 	LIST_HEAD(pages);
 	int nents;
 	int ret;
 
-	if (!system_heap_may_take(sys, len))
+	if (!system_heap_may_take(pool, len))
 		return ERR_PTR(-ENOMEM);
 
 	buffer = kzalloc(sizeof(*buffer), GFP_KERNEL);
 	if (!buffer)
 		return ERR_PTR(-ENOMEM);
 
-	nents = system_heap_collect(sys, len, &pages);
+	nents = system_heap_collect(pool, len, &pages);
 	if (nents < 0) {
 		ret = nents;
 		goto err_free_pages;
@@ -257,7 +228,7 @@ static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 		goto err_free_pages;
 
 	dma_heap_buffer_init(buffer, heap, &system_heap_buffer_ops, len);
-	buffer->priv = sys;
+	buffer->priv = inst;
 	dmabuf = dma_heap_buffer_export(buffer, fd_flags);
 	if (IS_ERR(dmabuf)) {
 		system_heap_release(buffer);
@@ -266,57 +237,19 @@ static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 	return dmabuf;
 
 err_free_pages:
-	system_heap_free_pages(sys, &pages);
+	system_heap_free_pages(pool, &pages);
 	kfree(buffer);
 	return ERR_PTR(ret);
 }
 
 static void *system_heap_create(const struct dma_heap_desc *desc)
 {
-	struct system_heap *sys;
-
 	if (desc->size) {
 		dma_heap_desc_err(desc, "memory-region",
 				  "the system heap takes memory from anywhere, not from a region");
 		return ERR_PTR(-EINVAL);
 	}
-
-	sys = kzalloc(sizeof(*sys), GFP_KERNEL);
-	if (!sys)
-		return ERR_PTR(-ENOMEM);
-	if (!desc->pool_size)
-		return sys;
-
-	sys->pool = dma_heap_pool_create(system_heap_orders,
-					 ARRAY_SIZE(system_heap_orders),
-					 desc->pool_size, &system_heap_pool_ops,
-					 NULL);
-	if (IS_ERR(sys->pool)) {
-		void *err = ERR_CAST(sys->pool);
-
-		dma_heap_desc_err(desc, "pool-size", "cannot create the pool: %pe",
-				  err);
-		kfree(sys);
-		return err;
-	}
-	dma_heap_pool_prefill(sys->pool, desc->pool_prefill);
-	return sys;
-}
-
-static void system_heap_destroy(void *priv)
-{
-	struct system_heap *sys = priv;
-
-	if (sys->pool)
-		dma_heap_pool_destroy(sys->pool);
-	kfree(sys);
-}
-
-static struct dma_heap_pool *system_heap_pool(void *priv)
-{
-	struct system_heap *sys = priv;
-
-	return sys->pool;
+	return NULL;
 }
 
 static struct dma_heap_type system_heap_type = {
@@ -324,9 +257,9 @@ static struct dma_heap_type system_heap_type = {
 	.compatible = "linux,dma-heap-system",
 	.owner = THIS_MODULE,
 	.create = system_heap_create,
-	.destroy = system_heap_destroy,
 	.allocate = system_heap_allocate,
-	.pool = system_heap_pool,
+	.pool_ops = &system_heap_pool_ops,
+	.pool_orders = system_heap_pool_orders,
 };
 
 static int __init system_heap_init(void)
