@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * DMA-BUF heaps core: what mainline's core owns. The heap objects, their
- * names (the one name registry and its one rule), their char devices at
- * /dev/dma_heap/<name>, their users, and the ABI of <uapi/linux/dma-heap.h>.
- * Not for: memory (heap types), dma-bufs once exported (heap-buffer.c),
- * fallback, pools or figures (heap-registry.c, which brings its own sysfs
- * attribute groups).
+ * names (the one registry and rule), their char devices, their users and
+ * the ABI of <uapi/linux/dma-heap.h>. Memory, exported buffers, fallback,
+ * pools and figures live in heaps/ (which brings its own sysfs groups).
  *
  * Users of a heap: its registration, each open file, each live buffer and
- * each dma_heap_find(). The last one runs the heap's ops->release at once,
- * before the module providing it is let go; the device's refcount only
- * keeps struct dma_heap, so a delayed kobject release runs no heap code.
+ * each dma_heap_find(). The last one runs ops->release at once, before
+ * the module providing it is let go; the device's refcount only keeps
+ * struct dma_heap, so a delayed kobject release runs no heap code.
  *
  * Copyright (C) 2011 Google, Inc.
  * Copyright (C) 2019 Linaro Ltd.
@@ -68,8 +66,12 @@ static DEFINE_MUTEX(heap_list_lock);
 static dev_t dma_heap_devt;
 static DEFINE_XARRAY_ALLOC(dma_heap_minors);
 
-/* A user of a heap also holds the module that provides its ops. */
-static bool dma_heap_get_live(struct dma_heap *heap)
+/*
+ * One more user, who also holds the module that provides the ops. Fails
+ * once the heap's last user is gone, or its module is going away: a
+ * buffer made then (through a fallback walk) would outlive that code.
+ */
+bool dma_heap_get(struct dma_heap *heap)
 {
 	if (!try_module_get(heap->owner))
 		return false;
@@ -77,19 +79,6 @@ static bool dma_heap_get_live(struct dma_heap *heap)
 		return true;
 	module_put(heap->owner);
 	return false;
-}
-
-/*
- * For the exporter: one more user, while an allocation holds the heap.
- * Fails once the module providing the heap is going away: a buffer made
- * then (through a fallback walk) would outlive the module's code.
- */
-bool dma_heap_get(struct dma_heap *heap)
-{
-	if (!try_module_get(heap->owner))
-		return false;
-	refcount_inc(&heap->users);
-	return true;
 }
 
 /**
@@ -159,7 +148,7 @@ static int dma_heap_open(struct inode *inode, struct file *file)
 	struct dma_heap *heap = container_of(inode->i_cdev, struct dma_heap,
 					     cdev);
 
-	if (!dma_heap_get_live(heap))
+	if (!dma_heap_get(heap))
 		return -ENODEV;
 	file->private_data = heap;
 
@@ -230,17 +219,13 @@ static long dma_heap_ioctl_alloc(struct dma_heap *heap, unsigned int cmd,
 static long dma_heap_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
-	struct dma_heap *heap = file->private_data;
-
-	if (_IOC_TYPE(cmd) != DMA_HEAP_IOC_MAGIC)
+	/* Any size of the argument: see dma_heap_ioctl_alloc(). */
+	if (_IOC_TYPE(cmd) != DMA_HEAP_IOC_MAGIC ||
+	    _IOC_NR(cmd) != _IOC_NR(DMA_HEAP_IOCTL_ALLOC))
 		return -ENOTTY;
 
-	switch (_IOC_NR(cmd)) {
-	case _IOC_NR(DMA_HEAP_IOCTL_ALLOC):
-		return dma_heap_ioctl_alloc(heap, cmd, (void __user *)arg);
-	default:
-		return -ENOTTY;
-	}
+	return dma_heap_ioctl_alloc(file->private_data, cmd,
+				    (void __user *)arg);
 }
 
 static const struct file_operations dma_heap_fops = {
@@ -328,7 +313,7 @@ struct dma_heap *dma_heap_find(const char *name)
 
 	mutex_lock(&heap_list_lock);
 	heap = dma_heap_find_locked(name);
-	if (heap && !dma_heap_get_live(heap))
+	if (heap && !dma_heap_get(heap))
 		heap = NULL;
 	mutex_unlock(&heap_list_lock);
 
@@ -397,27 +382,20 @@ struct dma_heap *dma_heap_add(const struct dma_heap_export_info *exp_info)
 		return ERR_PTR(-ENOMEM);
 
 	mutex_lock(&heap_list_lock);
-	if (dma_heap_find_locked(heap->name)) {
-		pr_err("dma_heap: %s: a heap of that name exists\n",
-		       heap->name);
-		ret = -EEXIST;
+	ret = -EEXIST;
+	if (dma_heap_find_locked(heap->name))
 		goto err_unlock;
-	}
 
 	ret = xa_alloc(&dma_heap_minors, &minor, heap,
 		       XA_LIMIT(0, NUM_HEAP_MINORS - 1), GFP_KERNEL);
-	if (ret) {
-		pr_err("dma_heap: %s: no free minor: %d\n", heap->name, ret);
+	if (ret)
 		goto err_unlock;
-	}
 	heap->dev.devt = MKDEV(MAJOR(dma_heap_devt), minor);
 
 	/* Opens can come as soon as the device exists. */
 	heap->ops = exp_info->ops;
 	ret = cdev_device_add(&heap->cdev, &heap->dev);
 	if (ret) {
-		pr_err("dma_heap: %s: cannot add device: %d\n",
-		       heap->name, ret);
 		xa_erase(&dma_heap_minors, minor);
 		goto err_unlock;
 	}
@@ -429,6 +407,7 @@ struct dma_heap *dma_heap_add(const struct dma_heap_export_info *exp_info)
 
 err_unlock:
 	mutex_unlock(&heap_list_lock);
+	pr_err("dma_heap: %s: cannot register: %d\n", heap->name, ret);
 	/* A heap that never came up must not call its owner's release. */
 	put_device(&heap->dev);
 	return ERR_PTR(ret);
