@@ -266,20 +266,26 @@ static void core_alloc_rounds_up_to_pages(struct kunit *test)
 
 /*
  * The last user of a heap runs its release before dma_heap_put() returns,
- * not from the device's release, which CONFIG_DEBUG_KOBJECT_RELEASE
- * delays by seconds (by then the module providing the release may be
- * gone). The debug kernel, which has that option, runs this suite too.
+ * not from the device's release, which may come much later: any holder
+ * of the device can delay it, and CONFIG_DEBUG_KOBJECT_RELEASE delays
+ * every one by seconds (by then the module providing the release may be
+ * gone). The test holds the device itself, so a release run from there
+ * would not have happened yet.
  */
 static void core_last_user_releases_at_once(struct kunit *test)
 {
 	struct test_heap_log log = {};
 	struct dma_heap *heap = test_heap_add(test, "kunit-last", &log);
 	struct dma_heap *found = dma_heap_find("kunit-last");
+	struct device *dev;
 
 	KUNIT_ASSERT_NOT_NULL(test, found);
+	dev = get_device(dma_heap_get_dev(heap));
 	dma_heap_remove(heap);
 	KUNIT_EXPECT_EQ(test, log.releases, 0);
 	dma_heap_put(found);
+	KUNIT_EXPECT_EQ(test, log.releases, 1);
+	put_device(dev);
 	KUNIT_EXPECT_EQ(test, log.releases, 1);
 }
 
