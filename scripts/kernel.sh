@@ -46,14 +46,6 @@ CROSS_COMPILE=${CROSS_COMPILE:-aarch64-linux-gnu-}
 JOBS=${JOBS:-$(nproc)}
 WORK=$BUILD/linux
 export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
-# Depend mode: on a miss ccache takes the headers from the compiler's
-# dependency file instead of running the preprocessor first (a tenth to a
-# fifth of a kernel file's compile time). Only the hits that need the
-# preprocessor (same code under another configuration) are lost, and no
-# build here relies on those: the modular, lint and series builds start
-# from a copy of the VM kernel's objects instead. CCACHE_NODEPEND=1 turns
-# it off.
-[ -n "${CCACHE_NODEPEND:-}" ] || export CCACHE_DEPEND=1
 
 default_ksrc() {
 	local tarball=/usr/src/linux-source-6.12.tar.xz
@@ -162,7 +154,7 @@ prepare_tree() {
 
 kmake() {
 	make -C "$WORK" ARCH=$ARCH CROSS_COMPILE="$CROSS_COMPILE" \
-		CC="ccache ${CROSS_COMPILE}gcc" -j"$JOBS" "$@"
+		CC="$TOP/scripts/ccache-cc ${CROSS_COMPILE}gcc" -j"$JOBS" "$@"
 }
 
 # kconfig_defines SRC SYMBOL: some Kconfig file of the tree declares SYMBOL.
@@ -270,7 +262,7 @@ build_image() {
 	rm -f "$stamp"
 	grep -q '^CONFIG_MODULES=y' "$out/.config" && targets="Image modules"
 	make -C "$src" O="$out" ARCH=$ARCH CROSS_COMPILE="$CROSS_COMPILE" \
-		CC="ccache ${CROSS_COMPILE}gcc" -j"$JOBS" $targets >"$logf" 2>&1 ||
+		CC="$TOP/scripts/ccache-cc ${CROSS_COMPILE}gcc" -j"$JOBS" $targets >"$logf" 2>&1 ||
 		die "kernel" "build failed in $out" "$logf"
 	if grep -E ' warning: |WARNING: modpost' "$logf" | grep -E 'dma-buf|dma-heap'; then
 		# Compiled again next time, so that the warnings are seen again
@@ -372,12 +364,12 @@ lint)
 	rm -rf "$out/drivers/dma-buf"
 	configure "$WORK" "$out" "$out/vm.fragment"
 	make -C "$WORK" O="$out" ARCH=$ARCH CROSS_COMPILE="$CROSS_COMPILE" \
-		CC="ccache ${CROSS_COMPILE}gcc" -j"$JOBS" prepare \
+		CC="$TOP/scripts/ccache-cc ${CROSS_COMPILE}gcc" -j"$JOBS" prepare \
 		>"$LOGDIR/kernel-lint-prepare.log" 2>&1 ||
 		die "lint" "make prepare failed" "$LOGDIR/kernel-lint-prepare.log"
 	# C=2: sparse checks every file, compiled this time or not.
 	make -C "$WORK" O="$out" ARCH=$ARCH CROSS_COMPILE="$CROSS_COMPILE" \
-		CC="ccache ${CROSS_COMPILE}gcc" -j"$JOBS" W=1 C=2 \
+		CC="$TOP/scripts/ccache-cc ${CROSS_COMPILE}gcc" -j"$JOBS" W=1 C=2 \
 		drivers/dma-buf/ 2>&1 ||
 		die "lint" "W=1 C=2 build of drivers/dma-buf/ failed"
 	;;

@@ -38,14 +38,6 @@ ARCH=arm64
 CROSS_COMPILE=${CROSS_COMPILE:-aarch64-linux-gnu-}
 JOBS=${JOBS:-$(nproc)}
 export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
-# Depend mode: on a miss ccache takes the headers from the compiler's
-# dependency file instead of running the preprocessor first (a tenth to a
-# fifth of a kernel file's compile time). Only the hits that need the
-# preprocessor (same code under another configuration) are lost, and no
-# build here relies on those: the modular, lint and series builds start
-# from a copy of the VM kernel's objects instead. CCACHE_NODEPEND=1 turns
-# it off.
-[ -n "${CCACHE_NODEPEND:-}" ] || export CCACHE_DEPEND=1
 
 # For the test only: CI machines may have no git identity.
 FALLBACK_NAME="dt-heaps series test"
@@ -92,7 +84,7 @@ OUT=$TREE/out
 
 kmake() {
 	make -C "$TREE" O="$OUT" ARCH=$ARCH \
-		CROSS_COMPILE="$CROSS_COMPILE" CC="ccache ${CROSS_COMPILE}gcc" \
+		CROSS_COMPILE="$CROSS_COMPILE" CC="$TOP/scripts/ccache-cc ${CROSS_COMPILE}gcc" \
 		-j"$JOBS" "$@"
 }
 
