@@ -11,6 +11,7 @@
 
 #include <kunit/device.h>
 #include <kunit/of.h>
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/cma.h>
 #include <linux/dma-buf.h>
@@ -30,6 +31,7 @@
 #include <linux/swiotlb.h>
 
 #include "../heap-internal.h"
+#include "clean-log.h"
 
 /*
  * The test's own heap types, under the "test," prefix that
@@ -59,6 +61,7 @@ static struct dma_heap_type test_type = {
 	.owner = THIS_MODULE,
 	.create = test_type_create,
 	.allocate = test_type_allocate,
+	.caching = DMA_HEAP_CACHED_OR_UNCACHED,
 };
 
 static struct dma_heap_type late_type = {
@@ -167,6 +170,9 @@ static const struct node_case invalid_cases[] = {
 	{ "kunit-d5", true },
 	{ "kunit-dup", false },
 	{ "Kunit-Upper", false },
+	{ "kunit-unc", true },
+	{ "kunit-unc-value", false },
+	{ "kunit-cached-to-unc", false },
 };
 
 static void node_case_desc(const struct node_case *c, char *desc)
@@ -672,7 +678,7 @@ static struct dma_buf *paged_allocate(struct dma_heap *heap,
 		return ERR_PTR(-ENOMEM);
 	}
 	sg_set_page(buffer->sgt.sgl, page, len, 0);
-	dma_heap_buffer_init(buffer, heap, &paged_buffer_ops, len);
+	dma_heap_buffer_init(buffer, heap, inst, &paged_buffer_ops, len);
 	buffer->no_linear_map = *(bool *)inst->priv;
 	dmabuf = dma_heap_buffer_export(buffer, fd_flags);
 	if (IS_ERR(dmabuf))
@@ -938,6 +944,260 @@ static void exporter_maps_unmapped_memory_in_place(struct kunit *test)
 	dma_heap_type_unregister(&paged_type);
 }
 
+/* What the exporter asked of the DMA API, by operation. */
+struct dma_call_log {
+	unsigned int calls[DMA_HEAP_DMA_SYNC_FOR_DEVICE + 1];
+	unsigned long attrs[DMA_HEAP_DMA_SYNC_FOR_DEVICE + 1];
+};
+
+/* Stands in for dma_heap_dma_call() in the test's thread: logs, calls. */
+static int log_dma_call(enum dma_heap_dma_op op, struct device *dev,
+			struct sg_table *sgt,
+			enum dma_data_direction direction, unsigned long attrs)
+{
+	struct dma_call_log *log = kunit_get_current_test()->priv;
+
+	log->calls[op]++;
+	log->attrs[op] |= attrs;
+	switch (op) {
+	case DMA_HEAP_DMA_MAP:
+		return dma_map_sgtable(dev, sgt, direction, attrs);
+	case DMA_HEAP_DMA_UNMAP:
+		dma_unmap_sgtable(dev, sgt, direction, attrs);
+		break;
+	case DMA_HEAP_DMA_SYNC_FOR_CPU:
+		dma_sync_sgtable_for_cpu(dev, sgt, direction);
+		break;
+	case DMA_HEAP_DMA_SYNC_FOR_DEVICE:
+		dma_sync_sgtable_for_device(dev, sgt, direction);
+		break;
+	}
+	return 0;
+}
+
+/*
+ * A device mapping of an uncached buffer skips the CPU cache maintenance
+ * and CPU access syncs nothing; a cached buffer gets both, as ever.
+ */
+static void exporter_syncs_cached_buffers_only(struct kunit *test)
+{
+	bool uncached = *(const bool *)test->param_value;
+	struct dma_heap_desc desc = {
+		.name = "kunit-sync",
+		.compatible = "linux,dma-heap-system",
+		.uncached = uncached,
+	};
+	unsigned long skip = uncached ? DMA_ATTR_SKIP_CPU_SYNC : 0;
+	unsigned int syncs = uncached ? 0 : 1;
+	struct dma_call_log log = {};
+	struct dma_buf_attachment *attach;
+	struct dma_heap *heap;
+	struct dma_buf *dmabuf;
+	struct sg_table *sgt;
+	struct device *dev;
+
+	heap = declare_heap(test, &desc);
+	dmabuf = alloc_from(heap, SZ_64K);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	dev = dma_test_device(test, "dma-heap-importer", DMA_BIT_MASK(64));
+	attach = dma_buf_attach(dmabuf, dev);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
+
+	test->priv = &log;
+	kunit_activate_static_stub(test, dma_heap_dma_call, log_dma_call);
+	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(sgt));
+	KUNIT_EXPECT_EQ(test, dma_buf_begin_cpu_access(dmabuf,
+						       DMA_BIDIRECTIONAL), 0);
+	KUNIT_EXPECT_EQ(test, dma_buf_end_cpu_access(dmabuf,
+						     DMA_BIDIRECTIONAL), 0);
+	if (!IS_ERR(sgt))
+		dma_buf_unmap_attachment_unlocked(attach, sgt,
+						  DMA_BIDIRECTIONAL);
+	kunit_deactivate_static_stub(test, dma_heap_dma_call);
+	dma_buf_detach(dmabuf, attach);
+	put_and_flush(dmabuf);
+
+	KUNIT_EXPECT_EQ(test, log.calls[DMA_HEAP_DMA_MAP], 1);
+	KUNIT_EXPECT_EQ(test, log.attrs[DMA_HEAP_DMA_MAP], skip);
+	KUNIT_EXPECT_EQ(test, log.calls[DMA_HEAP_DMA_UNMAP], 1);
+	KUNIT_EXPECT_EQ(test, log.attrs[DMA_HEAP_DMA_UNMAP], skip);
+	KUNIT_EXPECT_EQ(test, log.calls[DMA_HEAP_DMA_SYNC_FOR_CPU], syncs);
+	KUNIT_EXPECT_EQ(test, log.calls[DMA_HEAP_DMA_SYNC_FOR_DEVICE], syncs);
+}
+
+/* How each kind of heap gets its memory, cached and uncached. */
+struct clean_case {
+	const char *desc;
+	const char *compatible;
+	bool uncached;
+	u32 pool_size;
+	bool region;
+	bool cma;
+};
+
+static const struct clean_case clean_cases[] = {
+	{ "uncached system, pooled", "linux,dma-heap-system", true, SZ_4M },
+	{ "uncached system", "linux,dma-heap-system", true, 0 },
+	{ "uncached chunk, pooled", "linux,dma-heap-chunk", true, SZ_4M,
+	  false, true },
+	{ "uncached cma", "linux,dma-heap-cma", true, 0, false, true },
+	{ "uncached carveout", "linux,dma-heap-carveout", true, 0, true },
+	{ "cached system, pooled", "linux,dma-heap-system", false, SZ_4M },
+	{ "cached carveout", "linux,dma-heap-carveout", false, 0, true },
+};
+
+static void clean_case_desc(const struct clean_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", c->desc);
+}
+
+KUNIT_ARRAY_PARAM(clean, clean_cases, clean_case_desc);
+
+static void expect_cleaned(struct kunit *test, struct clean_log *log,
+			   struct dma_buf *dmabuf, bool cleaned)
+{
+	struct dma_heap_buffer *buffer = dmabuf->priv;
+	struct scatterlist *sg;
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, buffer->uncached, cleaned);
+	for_each_sgtable_sg(&buffer->sgt, sg, i)
+		KUNIT_EXPECT_EQ(test, clean_log_has(log, sg_page(sg),
+						    sg->length >> PAGE_SHIFT),
+				cleaned);
+}
+
+/*
+ * Every page an uncached heap hands out was cleaned out of the CPU caches
+ * after it was last zeroed: new memory, recycled pool blocks (zeroed by
+ * the worker or by the allocation), CMA and carveout memory. A cached
+ * heap cleans nothing.
+ */
+static void uncached_heaps_clean_what_they_hand_out(struct kunit *test)
+{
+	const struct clean_case *c = test->param_value;
+	struct dma_heap_desc desc = {
+		.name = "kunit-clean",
+		.compatible = c->compatible,
+		.uncached = c->uncached,
+		.pool_size = c->pool_size,
+	};
+	struct clean_log *log;
+	struct dma_heap *heap;
+	struct dma_buf *dmabuf;
+	unsigned int round;
+
+	if (c->cma)
+		desc.cma = default_cma(test);
+	if (!strcmp(c->compatible, "linux,dma-heap-chunk"))
+		desc.chunk_size = SZ_64K;
+	if (c->region) {
+		desc.size = SZ_2M;
+		desc.base = test_region(test, desc.size);
+	}
+	log = clean_log_start(test);
+	heap = declare_heap(test, &desc);
+
+	for (round = 0; round < 6; round++) {
+		dmabuf = alloc_from(heap, SZ_256K + SZ_64K);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+		expect_cleaned(test, log, dmabuf, c->uncached);
+		expect_zeroed(test, dmabuf);
+		/* From here on, what the next buffer gets must be cleaned. */
+		clean_log_reset(log);
+		put_and_flush(dmabuf);
+		if (round % 2 && dma_heap_get_pool(heap))
+			dma_heap_pool_wait_idle(dma_heap_get_pool(heap));
+	}
+	KUNIT_EXPECT_FALSE(test, log->overflow);
+}
+
+/* A buffer that falls back is cleaned by the heap that serves it. */
+static void uncached_fallback_is_cleaned(struct kunit *test)
+{
+	struct dma_heap_desc first = {
+		.name = "kunit-unc-first",
+		.compatible = "linux,dma-heap-carveout",
+		.fallback = "kunit-unc-second",
+		.uncached = true,
+		.size = SZ_1M,
+	};
+	struct dma_heap_desc second = {
+		.name = "kunit-unc-second",
+		.compatible = "linux,dma-heap-system",
+		.uncached = true,
+	};
+	struct dma_buf *bufs[2];
+	struct clean_log *log;
+	struct dma_heap *heap;
+	unsigned int i;
+
+	first.base = test_region(test, SZ_1M);
+	log = clean_log_start(test);
+	declare_heap(test, &second);
+	heap = declare_heap(test, &first);
+	for (i = 0; i < ARRAY_SIZE(bufs); i++) {
+		bufs[i] = alloc_from(heap, SZ_1M);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, bufs[i]);
+	}
+	KUNIT_EXPECT_STREQ(test, bufs[1]->exp_name, "kunit-unc-second");
+	for (i = 0; i < ARRAY_SIZE(bufs); i++) {
+		expect_cleaned(test, log, bufs[i], true);
+		put_and_flush(bufs[i]);
+	}
+}
+
+/* A full cached heap does not hand out uncached memory, nor the reverse. */
+static void fallback_keeps_to_one_kind(struct kunit *test)
+{
+	bool uncached = *(const bool *)test->param_value;
+	struct dma_heap_desc first = {
+		.name = "kunit-kind-first",
+		.compatible = "linux,dma-heap-carveout",
+		.fallback = "kunit-kind-second",
+		.uncached = uncached,
+		.size = SZ_1M,
+	};
+	struct dma_heap_desc second = {
+		.name = "kunit-kind-second",
+		.compatible = "linux,dma-heap-system",
+		.uncached = !uncached,
+	};
+	struct dma_heap *heap;
+	struct dma_buf *dmabuf;
+
+	first.base = test_region(test, SZ_1M);
+	declare_heap(test, &second);
+	heap = declare_heap(test, &first);
+	dmabuf = alloc_from(heap, SZ_1M);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(alloc_from(heap, SZ_1M)), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(heap), 0);
+	put_and_flush(dmabuf);
+}
+
+/* A type that can only make cached buffers refuses an uncached heap. */
+static void uncached_needs_a_type_that_can(struct kunit *test)
+{
+	struct dma_heap_desc desc = {
+		.name = "kunit-paged-uncached",
+		.compatible = TEST_COMPATIBLE_PAGED,
+		.uncached = true,
+	};
+
+	KUNIT_ASSERT_EQ(test, dma_heap_type_register(&paged_type), 0);
+	KUNIT_EXPECT_EQ(test, dma_heap_declare(&desc), 0);
+	KUNIT_EXPECT_FALSE(test, heap_exists(desc.name));
+	dma_heap_undeclare(desc.name);
+
+	desc.uncached = false;
+	KUNIT_EXPECT_EQ(test, dma_heap_declare(&desc), 0);
+	KUNIT_EXPECT_TRUE(test, heap_exists(desc.name));
+	dma_heap_undeclare(desc.name);
+	dma_heap_type_unregister(&paged_type);
+}
+
 static struct kunit_case dma_heap_types_cases[] = {
 	KUNIT_CASE(chunk_pool_recycles_zeroed_chunks),
 	KUNIT_CASE(system_pool_recycles_zeroed_blocks),
@@ -956,6 +1216,13 @@ static struct kunit_case dma_heap_types_cases[] = {
 	KUNIT_CASE(cma_buffers_are_contiguous),
 	KUNIT_CASE(fallback_follows_the_chain),
 	KUNIT_CASE(fallback_loop_is_bounded),
+	KUNIT_CASE_PARAM(exporter_syncs_cached_buffers_only,
+			 uncached_gen_params),
+	KUNIT_CASE_PARAM(uncached_heaps_clean_what_they_hand_out,
+			 clean_gen_params),
+	KUNIT_CASE(uncached_fallback_is_cleaned),
+	KUNIT_CASE_PARAM(fallback_keeps_to_one_kind, uncached_gen_params),
+	KUNIT_CASE(uncached_needs_a_type_that_can),
 	{}
 };
 

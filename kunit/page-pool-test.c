@@ -22,6 +22,7 @@
 #include <linux/string.h>
 
 #include "../heap-internal.h"
+#include "clean-log.h"
 
 /* What the test ops handed out and got back; @empty: have no memory. */
 struct block_log {
@@ -71,17 +72,24 @@ static void pool_ctx_destroy(void *data)
 	dma_heap_pool_destroy(ctx->pool);
 }
 
-static struct pool_ctx *make_pool(struct kunit *test, size_t max_bytes)
+static struct pool_ctx *make_pool_of_kind(struct kunit *test,
+					  size_t max_bytes, bool uncached)
 {
 	struct pool_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	ctx->pool = dma_heap_pool_create(test_orders, ARRAY_SIZE(test_orders),
-					 max_bytes, &test_pool_ops, &ctx->log);
+					 max_bytes, &test_pool_ops, &ctx->log,
+					 uncached);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ctx->pool);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pool_ctx_destroy,
 							ctx), 0);
 	return ctx;
+}
+
+static struct pool_ctx *make_pool(struct kunit *test, size_t max_bytes)
+{
+	return make_pool_of_kind(test, max_bytes, false);
 }
 
 static struct dma_heap_pool_stats stats_of(struct pool_ctx *ctx)
@@ -273,6 +281,41 @@ static void pool_recycled_block_is_zeroed(struct kunit *test)
 			atomic_read(&ctx->log.allocated));
 }
 
+/*
+ * The pool of an uncached heap cleans every block it hands out after it
+ * last zeroed it, whichever path zeroed it: a new block from the ops, a
+ * dirty block taken by the allocation, the worker's, the prefill's. A
+ * cached heap's pool cleans nothing.
+ */
+static void pool_cleans_uncached_blocks_after_zeroing(struct kunit *test)
+{
+	bool uncached = *(const bool *)test->param_value;
+	struct clean_log *log = clean_log_start(test);
+	struct pool_ctx *ctx = make_pool_of_kind(test, SZ_1M, uncached);
+	struct page *page;
+	unsigned int round;
+
+	dma_heap_pool_prefill(ctx->pool, SZ_64K);
+	dma_heap_pool_wait_idle(ctx->pool);
+	for (round = 0; round < 16; round++) {
+		page = dma_heap_pool_alloc(ctx->pool, 4);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		KUNIT_EXPECT_EQ(test, clean_log_has(log, page, 16), uncached);
+		dirty_block(page, 4);
+		clean_log_reset(log);
+		dma_heap_pool_free(ctx->pool, page, 4);
+		if (round % 2)
+			dma_heap_pool_wait_idle(ctx->pool);
+	}
+	/* Pass-through, as a pool of size 0 is: cleaned all the same. */
+	ctx = make_pool_of_kind(test, 0, uncached);
+	page = dma_heap_pool_alloc(ctx->pool, 0);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_EQ(test, clean_log_has(log, page, 1), uncached);
+	dma_heap_pool_free(ctx->pool, page, 0);
+	KUNIT_EXPECT_FALSE(test, log->overflow);
+}
+
 /* Poll until the background zeroing is done; false after @ms. */
 static bool zeroed_within(struct pool_ctx *ctx, unsigned int ms)
 {
@@ -418,7 +461,7 @@ static void pool_destroy_gives_everything_back(struct kunit *test)
 	struct dma_heap_pool *pool;
 
 	pool = dma_heap_pool_create(test_orders, ARRAY_SIZE(test_orders),
-				    SZ_1M, &test_pool_ops, &log);
+				    SZ_1M, &test_pool_ops, &log, false);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pool);
 	dma_heap_pool_prefill(pool, SZ_256K);
 	dma_heap_pool_free(pool, dma_heap_pool_alloc(pool, 0), 0);
@@ -436,6 +479,8 @@ static struct kunit_case dma_heap_pool_cases[] = {
 	KUNIT_CASE(pool_free_sgt_keeps_what_fits),
 	KUNIT_CASE_PARAM(pool_recycled_block_is_zeroed, wait_gen_params),
 	KUNIT_CASE(pool_zeroes_without_being_asked),
+	KUNIT_CASE_PARAM(pool_cleans_uncached_blocks_after_zeroing,
+			 uncached_gen_params),
 	KUNIT_CASE(pool_steady_frees_do_not_postpone_zeroing),
 	KUNIT_CASE(pool_keeps_at_most_its_size),
 	KUNIT_CASE(pool_prefill_runs_in_background),

@@ -137,6 +137,10 @@ static inline bool dma_heap_name_valid(const char *name)
  * @base:	physical base of the heap's memory region
  * @size:	size of the region in bytes; 0 when the heap has none
  * @no_map:	the region has no kernel linear mapping
+ * @uncached:	the heap's buffers are for devices that do not snoop the CPU
+ *		caches, so the CPU never caches them (the "dma-noncoherent"
+ *		property; always so for a no-map region, which has no
+ *		cacheable mapping)
  * @cma:	the region's CMA area when it is reusable, else NULL
  * @chunk_size:	bytes per chunk, for heap types that allocate in chunks
  * @pool_size:	most bytes the heap may keep pooled
@@ -158,6 +162,7 @@ struct dma_heap_desc {
 	phys_addr_t base;
 	phys_addr_t size;
 	bool no_map;
+	bool uncached;
 	struct cma *cma;
 	u32 chunk_size;
 	u32 pool_size;
@@ -174,10 +179,29 @@ struct dma_heap_pool_ops;
  * @pool:	the heap's page pool when the type has &dma_heap_type.pool_ops,
  *		else NULL. It keeps up to the declaration's pool size; with
  *		none it hands every block straight to and from the pool ops.
+ * @uncached:	the heap's buffers are never cached by the CPU: the type
+ *		passes this on with dma_heap_buffer_init(), and cleans
+ *		memory it zeroed through a cacheable mapping with
+ *		dma_heap_clean_pages() (the pool does so for its blocks)
  */
 struct dma_heap_instance {
 	void *priv;
 	struct dma_heap_pool *pool;
+	bool uncached;
+};
+
+/**
+ * enum dma_heap_caching - which buffers a heap type can make
+ * @DMA_HEAP_CACHED_ONLY: cached ones; a declaration asking for uncached
+ *		buffers is refused (the default)
+ * @DMA_HEAP_CACHED_OR_UNCACHED: either, as the declaration says
+ * @DMA_HEAP_UNCACHED_ONLY: uncached ones, whatever the declaration says
+ *		(memory that has no cacheable mapping, such as SRAM)
+ */
+enum dma_heap_caching {
+	DMA_HEAP_CACHED_ONLY,
+	DMA_HEAP_CACHED_OR_UNCACHED,
+	DMA_HEAP_UNCACHED_ONLY,
 };
 
 /**
@@ -208,6 +232,7 @@ struct dma_heap_instance {
  * @pool_orders: with @pool_ops: fill @orders (at most
  *		DMA_HEAP_POOL_MAX_ORDERS page orders, largest first) for the
  *		heap whose private data is @priv; return how many
+ * @caching:	whether the type's heaps can be uncached
  * @exclusive:	the heaps' memory is their own: nothing but the release of
  *		one of their buffers makes room. A request that failed with
  *		-ENOMEM then fails again at once, without asking the type,
@@ -229,6 +254,7 @@ struct dma_heap_type {
 	u64 (*size)(void *priv);
 	const struct dma_heap_pool_ops *pool_ops;
 	unsigned int (*pool_orders)(void *priv, unsigned int *orders);
+	enum dma_heap_caching caching;
 	bool exclusive;
 
 	struct list_head list;
@@ -285,9 +311,10 @@ struct dma_heap_buffer_ops {
  * @len:	size in bytes, a multiple of PAGE_SIZE
  * @sgt:	the backing memory, filled in by the heap type before export
  * @priv:	heap type private data
- * @uncached:	the memory has no cacheable kernel mapping (a no-map
- *		region): CPU mappings are write-combined and no cache
- *		maintenance is done for devices
+ * @uncached:	the buffer is never cached by the CPU (an uncached heap,
+ *		or memory without a cacheable mapping): CPU mappings are
+ *		write-combined, and neither device mappings nor CPU access
+ *		do cache maintenance
  * @no_linear_map: the kernel has no linear mapping of the memory (a no-map
  *		region, SRAM): devices map it by physical address, which
  *		never bounces it through swiotlb, since a bounce would copy
@@ -321,17 +348,20 @@ struct dma_heap_buffer {
 
 void dma_heap_buffer_init(struct dma_heap_buffer *buffer,
 			  struct dma_heap *heap,
+			  const struct dma_heap_instance *inst,
 			  const struct dma_heap_buffer_ops *ops, size_t len);
 
 struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
 				       u32 fd_flags);
 
 void dma_heap_clear_pages(struct page *page, unsigned long count);
+int dma_heap_clean_pages(struct page *page, unsigned long count);
 
 int dma_heap_region_check(phys_addr_t base, phys_addr_t size,
 			  phys_addr_t *bad);
 
 struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
+					   const struct dma_heap_instance *inst,
 					   struct gen_pool *pool,
 					   unsigned long len, u32 fd_flags,
 					   bool no_map);
@@ -366,7 +396,7 @@ struct dma_heap_pool *dma_heap_pool_create(const unsigned int *orders,
 					   unsigned int nr_orders,
 					   size_t max_bytes,
 					   const struct dma_heap_pool_ops *ops,
-					   void *priv);
+					   void *priv, bool uncached);
 void dma_heap_pool_destroy(struct dma_heap_pool *pool);
 struct page *dma_heap_pool_alloc(struct dma_heap_pool *pool,
 				 unsigned int order);

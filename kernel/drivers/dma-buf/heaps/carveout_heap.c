@@ -33,8 +33,8 @@ static struct dma_buf *carveout_heap_allocate(struct dma_heap *heap,
 {
 	struct carveout_heap *carveout = inst->priv;
 
-	return dma_heap_gen_pool_allocate(heap, carveout->pool, len, fd_flags,
-					  carveout->no_map);
+	return dma_heap_gen_pool_allocate(heap, inst, carveout->pool, len,
+					  fd_flags, carveout->no_map);
 }
 
 static void *carveout_heap_create(const struct dma_heap_desc *desc)
@@ -107,6 +107,7 @@ static struct dma_heap_type carveout_heap_type = {
 	.create = carveout_heap_create,
 	.destroy = carveout_heap_destroy,
 	.allocate = carveout_heap_allocate,
+	.caching = DMA_HEAP_CACHED_OR_UNCACHED,
 	/* The region's gen_pool is the heap's alone. */
 	.exclusive = true,
 };

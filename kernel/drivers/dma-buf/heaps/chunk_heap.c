@@ -169,7 +169,7 @@ static struct dma_buf *chunk_heap_allocate(struct dma_heap *heap,
 		return ERR_PTR(fatal_signal_pending(current) ? -EINTR : -ENOMEM);
 	}
 
-	dma_heap_buffer_init(&buf->base, heap, &chunk_heap_buffer_ops, len);
+	dma_heap_buffer_init(&buf->base, heap, inst, &chunk_heap_buffer_ops, len);
 	dmabuf = dma_heap_buffer_export(&buf->base, fd_flags);
 	if (IS_ERR(dmabuf))
 		chunk_heap_release(&buf->base);
@@ -239,6 +239,7 @@ static struct dma_heap_type chunk_heap_type = {
 	.allocate = chunk_heap_allocate,
 	.pool_ops = &chunk_heap_pool_ops,
 	.pool_orders = chunk_heap_pool_orders,
+	.caching = DMA_HEAP_CACHED_OR_UNCACHED,
 };
 
 static int __init chunk_heap_init(void)

@@ -74,13 +74,15 @@ static struct dma_buf *cma_heap_allocate(struct dma_heap *heap,
 	buf->cma = cma;
 	buf->count = count;
 	dma_heap_clear_pages(buf->pages, count);
+	if (inst->uncached && dma_heap_clean_pages(buf->pages, count))
+		goto err_release;
 
 	ret = sg_alloc_table(&buf->base.sgt, 1, GFP_KERNEL);
 	if (ret)
 		goto err_release;
 	sg_set_page(buf->base.sgt.sgl, buf->pages, len, 0);
 
-	dma_heap_buffer_init(&buf->base, heap, &cma_heap_buffer_ops, len);
+	dma_heap_buffer_init(&buf->base, heap, inst, &cma_heap_buffer_ops, len);
 	dmabuf = dma_heap_buffer_export(&buf->base, fd_flags);
 	if (IS_ERR(dmabuf))
 		cma_heap_release(&buf->base);
@@ -117,6 +119,7 @@ static struct dma_heap_type cma_heap_type = {
 	.owner = THIS_MODULE,
 	.create = cma_heap_create,
 	.allocate = cma_heap_allocate,
+	.caching = DMA_HEAP_CACHED_OR_UNCACHED,
 };
 
 static int __init cma_heap_init(void)

@@ -26,6 +26,8 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <kunit/static_stub.h>
+#include <kunit/visibility.h>
 
 #include "heap-internal.h"
 
@@ -102,6 +104,37 @@ static void dma_heap_buffer_detach(struct dma_buf *dmabuf,
 	sg_free_table(&a->sgt);
 	kfree(a);
 }
+
+/*
+ * Every DMA API call the exporter makes for an importer's mapping goes
+ * through here, so that the KUnit suites see what it asked for each
+ * buffer (a static stub: a test replaces this for its own thread only).
+ */
+VISIBLE_IF_KUNIT int dma_heap_dma_call(enum dma_heap_dma_op op,
+				       struct device *dev,
+				       struct sg_table *sgt,
+				       enum dma_data_direction direction,
+				       unsigned long attrs)
+{
+	KUNIT_STATIC_STUB_REDIRECT(dma_heap_dma_call, op, dev, sgt, direction,
+				   attrs);
+
+	switch (op) {
+	case DMA_HEAP_DMA_MAP:
+		return dma_map_sgtable(dev, sgt, direction, attrs);
+	case DMA_HEAP_DMA_UNMAP:
+		dma_unmap_sgtable(dev, sgt, direction, attrs);
+		break;
+	case DMA_HEAP_DMA_SYNC_FOR_CPU:
+		dma_sync_sgtable_for_cpu(dev, sgt, direction);
+		break;
+	case DMA_HEAP_DMA_SYNC_FOR_DEVICE:
+		dma_sync_sgtable_for_device(dev, sgt, direction);
+		break;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_heap_dma_call);
 
 /*
  * Memory without a cacheable kernel mapping is never in the CPU caches
@@ -188,8 +221,9 @@ dma_heap_buffer_map(struct dma_buf_attachment *attachment,
 		ret = dma_heap_map_by_address(attachment->dev, &a->sgt,
 					      direction);
 	else
-		ret = dma_map_sgtable(attachment->dev, &a->sgt, direction,
-				      dma_heap_buffer_dma_attrs(buffer));
+		ret = dma_heap_dma_call(DMA_HEAP_DMA_MAP, attachment->dev,
+					&a->sgt, direction,
+					dma_heap_buffer_dma_attrs(buffer));
 	if (ret)
 		return ERR_PTR(ret);
 
@@ -215,8 +249,8 @@ static void dma_heap_buffer_unmap(struct dma_buf_attachment *attachment,
 		dma_heap_unmap_in_place(attachment->dev, sgt, sgt->orig_nents,
 					direction);
 	else
-		dma_unmap_sgtable(attachment->dev, sgt, direction,
-				  dma_heap_buffer_dma_attrs(buffer));
+		dma_heap_dma_call(DMA_HEAP_DMA_UNMAP, attachment->dev, sgt,
+				  direction, dma_heap_buffer_dma_attrs(buffer));
 }
 
 /*
@@ -242,10 +276,9 @@ static int dma_heap_buffer_sync(struct dma_buf *dmabuf,
 	list_for_each_entry(a, &buffer->attachments, list) {
 		if (!a->mapped)
 			continue;
-		if (to_cpu)
-			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, direction);
-		else
-			dma_sync_sgtable_for_device(a->dev, &a->sgt, direction);
+		dma_heap_dma_call(to_cpu ? DMA_HEAP_DMA_SYNC_FOR_CPU :
+				  DMA_HEAP_DMA_SYNC_FOR_DEVICE, a->dev, &a->sgt,
+				  direction, 0);
 	}
 	mutex_unlock(&buffer->lock);
 
@@ -409,13 +442,18 @@ static const struct dma_buf_ops dma_heap_buffer_ops = {
  * dma_heap_buffer_init - prepare a buffer for dma_heap_buffer_export()
  * @buffer:	the buffer, usually embedded in a heap type's own struct
  * @heap:	the heap that serves the allocation
+ * @inst:	that heap's instance, as the type's allocate op got it: an
+ *		uncached heap makes an uncached buffer
  * @ops:	the heap type's buffer ops; @ops->release is required
  * @len:	size in bytes, a multiple of PAGE_SIZE
  *
- * Leaves @buffer->sgt and @buffer->priv to the caller.
+ * Leaves @buffer->sgt and @buffer->priv to the caller. The memory of an
+ * uncached buffer must have been cleaned out of the CPU caches after it
+ * was zeroed (dma_heap_clean_pages()), unless it has no linear mapping.
  */
 void dma_heap_buffer_init(struct dma_heap_buffer *buffer,
 			  struct dma_heap *heap,
+			  const struct dma_heap_instance *inst,
 			  const struct dma_heap_buffer_ops *ops, size_t len)
 {
 	buffer->heap = heap;
@@ -425,7 +463,7 @@ void dma_heap_buffer_init(struct dma_heap_buffer *buffer,
 	INIT_LIST_HEAD(&buffer->attachments);
 	buffer->vmap_cnt = 0;
 	buffer->vaddr = NULL;
-	buffer->uncached = false;
+	buffer->uncached = inst->uncached;
 	buffer->no_linear_map = false;
 	buffer->stats = NULL;
 }

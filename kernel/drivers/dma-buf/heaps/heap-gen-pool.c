@@ -35,15 +35,24 @@ struct dma_heap_gen_pool_buffer {
 	unsigned long addr;
 };
 
-/* Zero a new buffer through a temporary mapping of just its pages. */
-static int dma_heap_gen_pool_zero(phys_addr_t paddr, size_t len, bool uncached)
+/*
+ * Zero a new buffer through a temporary mapping of just its pages: a
+ * write-combined one for memory without a linear mapping, which is then
+ * in no CPU cache; else a cacheable one, cleaned out of the caches
+ * afterwards for an uncached buffer.
+ */
+static int dma_heap_gen_pool_zero(phys_addr_t paddr, size_t len, bool no_map,
+				  bool uncached)
 {
-	void *vaddr = memremap(paddr, len, uncached ? MEMREMAP_WC : MEMREMAP_WB);
+	void *vaddr = memremap(paddr, len, no_map ? MEMREMAP_WC : MEMREMAP_WB);
 
 	if (!vaddr)
 		return -ENOMEM;
 	memset(vaddr, 0, len);
 	memunmap(vaddr);
+	if (uncached && !no_map)
+		return dma_heap_clean_pages(pfn_to_page(PHYS_PFN(paddr)),
+					    len >> PAGE_SHIFT);
 	return 0;
 }
 
@@ -64,14 +73,16 @@ static const struct dma_heap_buffer_ops dma_heap_gen_pool_buffer_ops = {
 /**
  * dma_heap_gen_pool_allocate - a zeroed, contiguous buffer from a gen_pool
  * @heap:	the heap that serves the allocation
+ * @inst:	that heap's instance: an uncached heap makes uncached buffers
  * @pool:	the pool; every chunk of it must carry its physical address
  *		(added with gen_pool_add_virt()) and cover memory that has
  *		struct pages
  * @len:	size in bytes, a multiple of PAGE_SIZE
  * @fd_flags:	flags for the dma-buf's file
- * @no_map:	the memory has no kernel linear mapping: it is zeroed and
- *		mapped write-combined, no cache maintenance is done, and
- *		devices map it by physical address
+ * @no_map:	the memory has no kernel linear mapping: the buffer is
+ *		uncached whatever @inst says, it is zeroed through a
+ *		write-combined mapping, and devices map it by physical
+ *		address
  *
  * The buffer starts on a page boundary whatever the pool's granule, so
  * that it can be mapped to userspace page by page. It goes back to @pool
@@ -83,6 +94,7 @@ static const struct dma_heap_buffer_ops dma_heap_gen_pool_buffer_ops = {
  * them, calls dma_heap_forget_full(): it does not mark @heap full.
  */
 struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
+					   const struct dma_heap_instance *inst,
 					   struct gen_pool *pool,
 					   unsigned long len, u32 fd_flags,
 					   bool no_map)
@@ -118,7 +130,7 @@ struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
 		goto err_pool;
 	}
 
-	ret = dma_heap_gen_pool_zero(paddr, len, no_map);
+	ret = dma_heap_gen_pool_zero(paddr, len, no_map, inst->uncached);
 	if (ret)
 		goto err_pool;
 
@@ -127,9 +139,9 @@ struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
 		goto err_pool;
 	sg_set_page(buf->base.sgt.sgl, pfn_to_page(PHYS_PFN(paddr)), len, 0);
 
-	dma_heap_buffer_init(&buf->base, heap, &dma_heap_gen_pool_buffer_ops,
-			     len);
-	buf->base.uncached = no_map;
+	dma_heap_buffer_init(&buf->base, heap, inst,
+			     &dma_heap_gen_pool_buffer_ops, len);
+	buf->base.uncached |= no_map;
 	buf->base.no_linear_map = no_map;
 	dmabuf = dma_heap_buffer_export(&buf->base, fd_flags);
 	if (!IS_ERR(dmabuf))

@@ -17,6 +17,7 @@
 #ifndef _DMA_HEAP_INTERNAL_H
 #define _DMA_HEAP_INTERNAL_H
 
+#include <linux/dma-direction.h>
 #include <linux/types.h>
 
 struct dma_buf;
@@ -31,6 +32,20 @@ bool dma_heap_has_ops(struct dma_heap *heap, const struct dma_heap_ops *ops);
 /* The exporter, for the registry. */
 void dma_heap_buffer_count_in(struct dma_buf *dmabuf,
 			      struct dma_heap_buffer_stats *stats);
+
+/* The exporter's DMA API calls, for tests (see dma_heap_dma_call()). */
+enum dma_heap_dma_op {
+	DMA_HEAP_DMA_MAP,
+	DMA_HEAP_DMA_UNMAP,
+	DMA_HEAP_DMA_SYNC_FOR_CPU,
+	DMA_HEAP_DMA_SYNC_FOR_DEVICE,
+};
+
+struct device;
+struct sg_table;
+int dma_heap_dma_call(enum dma_heap_dma_op op, struct device *dev,
+		      struct sg_table *sgt, enum dma_data_direction direction,
+		      unsigned long attrs);
 
 /* The device tree layer, for its tests. */
 struct device_node;
@@ -48,5 +63,10 @@ unsigned long dma_heap_pools_shrink(unsigned long nr_pages);
 void dma_heap_pool_wait_idle(struct dma_heap_pool *pool);
 bool dma_heap_pool_zeroing_armed(struct dma_heap_pool *pool);
 void dma_heap_pool_stop(struct dma_heap_pool *pool);
+
+/* The page helpers, for tests: told of every range cleaned. */
+struct page;
+void dma_heap_observe_cleans(void (*observer)(struct page *page,
+					      unsigned long count));
 
 #endif /* _DMA_HEAP_INTERNAL_H */

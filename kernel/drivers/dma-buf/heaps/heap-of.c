@@ -6,7 +6,8 @@
  * struct dma_heap_desc and declared to the registry, which creates the
  * heap when its type is there. What can be judged from the tree alone is
  * judged here, before anything is created: names, regions and their
- * overlaps, property sizes, fallback targets, cycles and chain depth. A
+ * overlaps, property sizes, caching, fallback targets and their caching,
+ * cycles and chain depth. A
  * bad node disables that heap alone, with one log line naming the node,
  * the property and the reason; a heap whose fallback chain leads to a
  * disabled heap is disabled too, since its allocations could not follow
@@ -154,6 +155,24 @@ static void heap_parse_sizes(struct heap_node *hn)
 			      "pool-prefill-size", "not a multiple of the page size");
 }
 
+/*
+ * "dma-noncoherent": the devices the heap's buffers are for do not snoop
+ * the CPU caches, so the CPU must not cache the buffers. A flag: a value
+ * would suggest a setting this property does not have. A no-map region
+ * has no cacheable mapping, so its heap is uncached with or without it.
+ */
+static void heap_parse_caching(struct heap_node *hn)
+{
+	int len;
+
+	if (of_find_property(hn->np, "dma-noncoherent", &len) && len) {
+		heap_node_bad(hn, "dma-noncoherent", "a flag takes no value");
+		return;
+	}
+	hn->desc.uncached = of_property_read_bool(hn->np, "dma-noncoherent") ||
+			    hn->desc.no_map;
+}
+
 static void heap_parse_node(struct heap_node *hn, struct device_node *container)
 {
 	struct dma_heap_desc *desc = &hn->desc;
@@ -184,6 +203,8 @@ static void heap_parse_node(struct heap_node *hn, struct device_node *container)
 	heap_parse_region(hn);
 	if (!hn->bad)
 		heap_parse_sizes(hn);
+	if (!hn->bad)
+		heap_parse_caching(hn);
 
 	if (!of_property_present(hn->np, "fallback-heap"))
 		return;
@@ -238,6 +259,19 @@ static void heap_check_unique(struct heap_node *nodes, int n)
 	}
 }
 
+/* Cached heaps fall back to cached ones only, uncached to uncached. */
+static int heap_check_kind(struct heap_node *hn, struct heap_node *next)
+{
+	const char *kind = hn->desc.uncached ? "uncached" : "cached";
+
+	if (!next || next->bad || next->desc.uncached == hn->desc.uncached)
+		return 0;
+	heap_node_bad(hn, "fallback-heap", "%s is %s and %s is %s",
+		      hn->desc.name, kind, next->desc.name,
+		      next->desc.uncached ? "uncached" : "cached");
+	return -EINVAL;
+}
+
 /*
  * Follow one node's fallback chain. A chain that comes back to a node
  * already on it is a cycle: every node of the cycle is disabled, and the
@@ -250,6 +284,9 @@ static void heap_check_chain(struct heap_node *nodes, int n, int start)
 	struct heap_node *hn = &nodes[start];
 	char names[256] = "";
 	int len = 0, i, k;
+
+	if (heap_check_kind(hn, heap_node_of(nodes, n, hn->fallback)))
+		return;
 
 	while (hn && len < ARRAY_SIZE(chain)) {
 		for (i = 0; i < len; i++)

@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Helpers about memory that every layer of the heaps may use: clearing
- * pages, and checking that a physical range is memory the kernel can hand
- * out as pages. They know nothing about heaps, pools or buffers.
+ * pages, cleaning them out of the CPU caches for an uncached user, and
+ * checking that a physical range is memory the kernel can hand out as
+ * pages. They know nothing about heaps, pools or buffers.
  */
 
+#include <linux/device.h>
 #include <linux/dma-heap.h>
+#include <linux/dma-mapping.h>
 #include <linux/highmem.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <kunit/visibility.h>
+
+#include "heap-internal.h"
 
 /**
  * dma_heap_clear_pages - zero pages that have a kernel mapping
@@ -31,6 +37,77 @@ void dma_heap_clear_pages(struct page *page, unsigned long count)
 	}
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_clear_pages, DMA_BUF);
+
+/*
+ * The caches are cleaned through the DMA API, the one interface every
+ * architecture offers for it: mapping a range for a device that does not
+ * snoop the CPU caches writes their dirty lines back, and unmapping it
+ * for the CPU drops the lines. This device is the heaps' own and is never
+ * registered: no IOMMU, no swiotlb pool and no coherence, so the mapping
+ * neither moves nor bounces the memory, and it reaches all of it.
+ */
+static u64 cache_dev_dma_mask = DMA_BIT_MASK(64);
+static struct device cache_dev = {
+	.init_name = "dma-heap-cache",
+	.dma_mask = &cache_dev_dma_mask,
+	.coherent_dma_mask = DMA_BIT_MASK(64),
+};
+
+#if IS_ENABLED(CONFIG_KUNIT)
+static void (*clean_observer)(struct page *page, unsigned long count);
+
+/*
+ * For the KUnit suites: @observer is told of every range cleaned, from
+ * whichever thread cleans it (a pool's zeroing worker among them), until
+ * it is replaced; NULL stops it.
+ */
+void dma_heap_observe_cleans(void (*observer)(struct page *page,
+					      unsigned long count))
+{
+	WRITE_ONCE(clean_observer, observer);
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_heap_observe_cleans);
+
+static void observe_clean(struct page *page, unsigned long count)
+{
+	void (*observer)(struct page *page, unsigned long count);
+
+	observer = READ_ONCE(clean_observer);
+	if (observer)
+		observer(page, count);
+}
+#else
+static inline void observe_clean(struct page *page, unsigned long count) { }
+#endif
+
+/**
+ * dma_heap_clean_pages - clean zeroed pages out of the CPU caches
+ * @page:	first page of a physically contiguous range
+ * @count:	number of pages
+ *
+ * For memory an uncached heap hands out, after it was zeroed (or written
+ * in any other way) through a cacheable mapping: its dirty cache lines are
+ * written back and dropped, so that none can later be written back over
+ * what a device wrote, and no stale line hides what it wrote. The CPU
+ * accesses the buffer through write-combined mappings only after this.
+ * Not for memory without a linear mapping, which is never cached.
+ *
+ * Return: 0, or -ENOMEM if the range could not be mapped for the
+ * cleaning, in which case it must not be handed out as uncached.
+ */
+int dma_heap_clean_pages(struct page *page, unsigned long count)
+{
+	size_t size = count << PAGE_SHIFT;
+	dma_addr_t addr;
+
+	addr = dma_map_page(&cache_dev, page, 0, size, DMA_BIDIRECTIONAL);
+	if (dma_mapping_error(&cache_dev, addr))
+		return -ENOMEM;
+	dma_unmap_page(&cache_dev, addr, size, DMA_BIDIRECTIONAL);
+	observe_clean(page, count);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_clean_pages, DMA_BUF);
 
 /**
  * dma_heap_region_check - is a physical range RAM with struct pages?

@@ -376,6 +376,22 @@ static struct registered_heap *created_heap(const char *name)
 	return NULL;
 }
 
+/*
+ * @target, if @rh may fall back to it: a buffer asked of a cached heap
+ * must not come out uncached, or the reverse. The device tree layer
+ * refuses such chains already; this holds for every declaration.
+ */
+static struct registered_heap *fallback_of_kind(struct registered_heap *rh,
+						struct registered_heap *target)
+{
+	if (!target || target->inst.uncached == rh->inst.uncached)
+		return target;
+	pr_err("dma-heaps: %s: fallback-heap: %s is %s and %s is %s; not falling back\n",
+	       rh->name, rh->name, rh->inst.uncached ? "uncached" : "cached",
+	       target->name, target->inst.uncached ? "uncached" : "cached");
+	return NULL;
+}
+
 /* Point every heap that falls back to @name at @target, or at nothing. */
 static void link_fallbacks(const char *name, struct registered_heap *target)
 {
@@ -384,7 +400,8 @@ static void link_fallbacks(const char *name, struct registered_heap *target)
 	lockdep_assert_held(&registry_lock);
 	list_for_each_entry(rh, &created_heaps, node)
 		if (rh->fallback && !strcmp(rh->fallback, name))
-			rcu_assign_pointer(rh->next, target);
+			rcu_assign_pointer(rh->next,
+					   fallback_of_kind(rh, target));
 }
 
 /*
@@ -448,6 +465,13 @@ static ssize_t type_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(type);
 
+static ssize_t cached_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%d\n", !dev_to_registered(dev)->inst.uncached);
+}
+static DEVICE_ATTR_RO(cached);
+
 static ssize_t size_bytes_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
 {
@@ -488,6 +512,7 @@ static DEVICE_ATTR_RO(fallback_count);
 
 static struct attribute *registered_heap_attrs[] = {
 	&dev_attr_type.attr,
+	&dev_attr_cached.attr,
 	&dev_attr_size_bytes.attr,
 	&dev_attr_used_bytes.attr,
 	&dev_attr_buffers.attr,
@@ -607,6 +632,8 @@ static struct registered_heap *registered_heap_alloc(struct dma_heap_decl *decl,
 	}
 	rh->size = desc->size;
 	rh->pooled = desc->pool_size;
+	rh->inst.uncached = desc->uncached ||
+			    type->caching == DMA_HEAP_UNCACHED_ONLY;
 	init_completion(&rh->walkers_gone);
 	INIT_LIST_HEAD(&rh->node);
 	if (!rh->name || (desc->fallback && !rh->fallback) ||
@@ -657,7 +684,8 @@ static int create_pool(struct registered_heap *rh,
 
 	n = type->pool_orders(rh->inst.priv, orders);
 	pool = dma_heap_pool_create(orders, n, desc->pool_size,
-				    type->pool_ops, rh->inst.priv);
+				    type->pool_ops, rh->inst.priv,
+				    rh->inst.uncached);
 	if (IS_ERR(pool)) {
 		dma_heap_desc_err(desc, "pool-size", "cannot create the pool: %pe",
 				  pool);
@@ -682,6 +710,12 @@ static void dma_heap_decl_create(struct dma_heap_decl *decl,
 	struct dma_heap *heap;
 
 	lockdep_assert_held(&registry_lock);
+	if (desc->uncached && type->caching == DMA_HEAP_CACHED_ONLY) {
+		dma_heap_desc_err(desc, "dma-noncoherent",
+				  "%s heaps cannot make uncached buffers",
+				  type->name);
+		return;
+	}
 	decl->waiting = type->exclusive && desc->size && region_in_use(desc);
 	if (decl->waiting) {
 		pr_notice("dma-heaps: %s: memory-region: still used by buffers of a removed heap; the heap appears once they are freed\n",
@@ -720,7 +754,8 @@ static void dma_heap_decl_create(struct dma_heap_decl *decl,
 	list_add_tail(&rh->node, &created_heaps);
 	/* Chains through this heap work whichever heap came up first. */
 	if (rh->fallback)
-		rcu_assign_pointer(rh->next, created_heap(rh->fallback));
+		rcu_assign_pointer(rh->next,
+				   fallback_of_kind(rh, created_heap(rh->fallback)));
 	link_fallbacks(rh->name, rh);
 	decl->rh = rh;
 }

@@ -18,8 +18,13 @@
  * from its ops, so a heap type calls the same functions with or without
  * a pool, and the registry makes one for every heap whose type can pool.
  *
+ * The pool of an uncached heap also cleans each block out of the CPU
+ * caches once it is zeroed: blocks reach it zeroed from its ops or get
+ * zeroed in it, both through cacheable mappings, and all of them pass
+ * through pool_new_block() or pool_zero_block(), which clean.
+ *
  * Not for: choosing block sizes (the heap type does), exporting. It
- * knows no heap: only its ops and heap-pages.c's page clearing.
+ * knows no heap: only its ops and heap-pages.c's page helpers.
  */
 
 #include <linux/bitops.h>
@@ -77,6 +82,8 @@ struct dma_heap_pool_list {
  * @misses:	blocks the pool did not have and got from the heap's memory
  * @dying:	set by dma_heap_pool_destroy(), under @lock: keep nothing
  *		more, and never set @zero_timer again
+ * @uncached:	the heap's buffers are uncached: blocks are cleaned out of
+ *		the CPU caches after zeroing
  * @ops:	where the memory comes from and goes back to
  * @priv:	argument of @ops
  * @zero_timer:	starts @zero_work a moment after the first dirty block
@@ -97,6 +104,7 @@ struct dma_heap_pool {
 	atomic64_t hits;
 	atomic64_t misses;
 	bool dying;
+	bool uncached;
 	const struct dma_heap_pool_ops *ops;
 	void *priv;
 	struct hrtimer zero_timer;
@@ -153,6 +161,31 @@ static struct page *take_block(struct list_head *head)
 	return page;
 }
 
+/*
+ * A zeroed block from the heap's memory, cleaned out of the CPU caches
+ * for an uncached heap; NULL if there is none or it could not be cleaned.
+ */
+static struct page *pool_new_block(struct dma_heap_pool *pool,
+				   unsigned int order)
+{
+	struct page *page = pool->ops->alloc(pool->priv, order);
+
+	if (page && pool->uncached &&
+	    dma_heap_clean_pages(page, 1UL << order)) {
+		pool->ops->free(pool->priv, page, order);
+		return NULL;
+	}
+	return page;
+}
+
+/* Zero a freed block, and clean it for an uncached heap. */
+static int pool_zero_block(struct dma_heap_pool *pool, struct page *page,
+			   unsigned int order)
+{
+	dma_heap_clear_pages(page, 1UL << order);
+	return pool->uncached ? dma_heap_clean_pages(page, 1UL << order) : 0;
+}
+
 /**
  * dma_heap_pool_alloc - get a zeroed block
  * @pool:	the heap's pool
@@ -174,7 +207,7 @@ struct page *dma_heap_pool_alloc(struct dma_heap_pool *pool,
 	if (WARN_ON_ONCE(!pl))
 		return NULL;
 	if (!pool->max_bytes)
-		return pool->ops->alloc(pool->priv, order);
+		return pool_new_block(pool, order);
 
 	spin_lock(&pool->lock);
 	page = take_block(&pl->clean);
@@ -190,14 +223,16 @@ struct page *dma_heap_pool_alloc(struct dma_heap_pool *pool,
 
 	if (!page) {
 		/* A miss is a block the heap's memory gave instead. */
-		page = pool->ops->alloc(pool->priv, order);
+		page = pool_new_block(pool, order);
 		if (page)
 			atomic64_inc(&pool->misses);
 		return page;
 	}
 
-	if (dirty)
-		dma_heap_clear_pages(page, 1UL << order);
+	if (dirty && pool_zero_block(pool, page, order)) {
+		pool->ops->free(pool->priv, page, order);
+		return NULL;
+	}
 	atomic64_inc(&pool->hits);
 	return page;
 }
@@ -351,12 +386,17 @@ static void dma_heap_pool_zero_work(struct work_struct *work)
 	struct page *page;
 
 	while ((page = take_dirty(pool, &order))) {
-		dma_heap_clear_pages(page, 1UL << order);
+		int ret = pool_zero_block(pool, page, order);
 
 		spin_lock(&pool->lock);
-		list_add(&page->lru, &pool_list(pool, order)->clean);
+		if (!ret)
+			list_add(&page->lru, &pool_list(pool, order)->clean);
+		else
+			pool_account(pool, -(long)block_bytes(order));
 		pool->zeroing_bytes -= block_bytes(order);
 		spin_unlock(&pool->lock);
+		if (ret)
+			pool->ops->free(pool->priv, page, order);
 	}
 }
 
@@ -387,7 +427,7 @@ static void dma_heap_pool_prefill_work(struct work_struct *work)
 	struct page *page;
 
 	while (filled < pool->prefill_bytes) {
-		page = pool->ops->alloc(pool->priv, order);
+		page = pool_new_block(pool, order);
 		if (!page)
 			break;
 		if (!pool_add_clean(pool, page, order)) {
@@ -557,6 +597,9 @@ subsys_initcall(dma_heap_pool_init);
  *		block straight to and from @ops
  * @ops:	where blocks come from (zeroed) and go back to
  * @priv:	argument of @ops
+ * @uncached:	the heap's buffers are uncached: every block is cleaned out
+ *		of the CPU caches after it is zeroed, before it is handed
+ *		out (dma_heap_clean_pages())
  *
  * Return: the pool, or an ERR_PTR(): -EINVAL for no or too many orders,
  * -ENODEV when the pools' shrinker could not be set up at boot, -ENOMEM.
@@ -565,7 +608,7 @@ struct dma_heap_pool *dma_heap_pool_create(const unsigned int *orders,
 					   unsigned int nr_orders,
 					   size_t max_bytes,
 					   const struct dma_heap_pool_ops *ops,
-					   void *priv)
+					   void *priv, bool uncached)
 {
 	struct dma_heap_pool *pool;
 	unsigned int i;
@@ -590,6 +633,7 @@ struct dma_heap_pool *dma_heap_pool_create(const unsigned int *orders,
 	pool->max_bytes = max_bytes;
 	pool->ops = ops;
 	pool->priv = priv;
+	pool->uncached = uncached;
 	atomic64_set(&pool->hits, 0);
 	atomic64_set(&pool->misses, 0);
 	hrtimer_init(&pool->zero_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);

@@ -109,8 +109,8 @@ static struct dma_buf *sram_heap_allocate(struct dma_heap *heap,
 					  struct dma_heap_instance *inst,
 					  unsigned long len, u32 fd_flags)
 {
-	return dma_heap_gen_pool_allocate(heap, inst->priv, len, fd_flags,
-					  true);
+	return dma_heap_gen_pool_allocate(heap, inst, inst->priv, len,
+					  fd_flags, true);
 }
 
 static u64 sram_heap_size(void *priv)
@@ -126,6 +126,8 @@ static struct dma_heap_type sram_heap_type = {
 	.create = sram_heap_create,
 	.allocate = sram_heap_allocate,
 	.size = sram_heap_size,
+	/* SRAM has no struct pages and no cacheable mapping. */
+	.caching = DMA_HEAP_UNCACHED_ONLY,
 };
 
 static int __init sram_heap_init(void)

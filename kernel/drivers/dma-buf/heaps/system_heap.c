@@ -227,7 +227,7 @@ static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 	if (ret)
 		goto err_free_pages;
 
-	dma_heap_buffer_init(buffer, heap, &system_heap_buffer_ops, len);
+	dma_heap_buffer_init(buffer, heap, inst, &system_heap_buffer_ops, len);
 	buffer->priv = inst;
 	dmabuf = dma_heap_buffer_export(buffer, fd_flags);
 	if (IS_ERR(dmabuf)) {
@@ -260,6 +260,7 @@ static struct dma_heap_type system_heap_type = {
 	.allocate = system_heap_allocate,
 	.pool_ops = &system_heap_pool_ops,
 	.pool_orders = system_heap_pool_orders,
+	.caching = DMA_HEAP_CACHED_OR_UNCACHED,
 };
 
 static int __init system_heap_init(void)
