@@ -6,7 +6,8 @@
 # one more. That one must be served by the fallback heap (the exporter
 # name in /proc/<pid>/fdinfo says which heap served it), the heap's
 # fallback_count must go up by one, and once everything is freed both
-# heaps must be back to the bytes they had in use before.
+# heaps must be back to the bytes they had in use before. Both heaps are
+# cached, or both uncached.
 #
 # Usage (in the VM): sh fallback.sh /bin/dma-heap
 
@@ -27,6 +28,13 @@ for dir in "$SYS"/*; do
 		continue
 	fi
 	tested=$((tested + 1))
+
+	# A cached heap falls back to a cached one, uncached to uncached.
+	if [ "$(attr "$heap" cached)" = "$(attr "$fb" cached)" ]; then
+		pass "fallback-kind-$heap"
+	else
+		fail "fallback-kind-$heap" "cached=$(attr "$heap" cached), $fb cached=$(attr "$fb" cached)"
+	fi
 
 	count=$((size / 1048576 + 1))
 	before=$(attr "$heap" fallback_count)
