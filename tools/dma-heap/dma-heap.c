@@ -225,6 +225,18 @@ static void cell_string(const char *heap, const char *attr, char *cell)
 		snprintf(cell, ATTR_LEN, "?");
 }
 
+/* "cached": whether the heap's buffers are cached by the CPU. */
+static void cell_cached(const char *heap, char *cell)
+{
+	cell_string(heap, "cached", cell);
+	if (!strcmp(cell, "1"))
+		snprintf(cell, ATTR_LEN, "yes");
+	else if (!strcmp(cell, "0"))
+		snprintf(cell, ATTR_LEN, "no");
+	else if (strcmp(cell, "-"))
+		snprintf(cell, ATTR_LEN, "?");
+}
+
 static void cell_number(const char *heap, const char *attr, bool bytes,
 			bool zero_is_none, char *cell)
 {
@@ -245,11 +257,11 @@ static void cell_number(const char *heap, const char *attr, bool bytes,
 		snprintf(cell, ATTR_LEN, "%llu", val);
 }
 
-enum { COL_NAME, COL_TYPE, COL_SIZE, COL_USED, COL_BUFFERS, COL_FALLBACK,
-	NR_COLS };
+enum { COL_NAME, COL_TYPE, COL_CACHED, COL_SIZE, COL_USED, COL_BUFFERS,
+	COL_FALLBACK, NR_COLS };
 
 static const char * const col_title[NR_COLS] = {
-	"NAME", "TYPE", "SIZE", "USED", "BUFFERS", "FALLBACK",
+	"NAME", "TYPE", "CACHED", "SIZE", "USED", "BUFFERS", "FALLBACK",
 };
 
 /* Numbers are right-aligned so that their magnitudes line up. */
@@ -266,6 +278,7 @@ static void fill_row(struct heap_row *row)
 {
 	snprintf(row->cell[COL_NAME], ATTR_LEN, "%s", row->name);
 	cell_string(row->name, "type", row->cell[COL_TYPE]);
+	cell_cached(row->name, row->cell[COL_CACHED]);
 	cell_number(row->name, "size_bytes", true, true, row->cell[COL_SIZE]);
 	cell_number(row->name, "used_bytes", true, false, row->cell[COL_USED]);
 	cell_number(row->name, "buffers", false, false,

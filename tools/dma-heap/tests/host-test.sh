@@ -66,16 +66,19 @@ make_fakes()
 	mkdir -p "$dev" "$TMP/empty" "$sys"/{system,reserved,carveout}
 	touch "$dev"/{system,reserved,carveout,stock}
 	printf 'system\n' >"$sys/system/type"
+	printf '1\n' >"$sys/system/cached"
 	printf '0\n' >"$sys/system/size_bytes"
 	printf '12288\n' >"$sys/system/used_bytes"
 	printf '3\n' >"$sys/system/buffers"
 	printf '\n' >"$sys/system/fallback"
 	printf 'cma\n' >"$sys/reserved/type"
+	printf 'maybe\n' >"$sys/reserved/cached"
 	printf '67108864\n' >"$sys/reserved/size_bytes"
 	printf '1610612736\n' >"$sys/reserved/used_bytes"
 	printf '0\n' >"$sys/reserved/buffers"
 	printf 'system\n' >"$sys/reserved/fallback"
 	printf 'carveout\n' >"$sys/carveout/type"
+	printf '0\n' >"$sys/carveout/cached"
 	printf '1048575\n' >"$sys/carveout/size_bytes"
 	printf 'junk\n' >"$sys/carveout/used_bytes"
 	printf '1536\n' >"$sys/carveout/buffers"
@@ -178,18 +181,18 @@ test_devices()
 
 	DMA_HEAP_DEV=$TMP/empty run list
 	expect "$1list-empty" 0
-	if [[ $(cat "$TMP/out") != "NAME  TYPE  SIZE  USED  BUFFERS  FALLBACK" ]]; then
+	if [[ $(cat "$TMP/out") != "NAME  TYPE  CACHED  SIZE  USED  BUFFERS  FALLBACK" ]]; then
 		fail "$1list-empty-table" "$(cat "$TMP/out")"
 	fi
 
 	DMA_HEAP_DEV=$TMP/dev DMA_HEAP_SYSFS=$TMP/sys run list
 	expect "$1list-fake" 0
 	cat >"$TMP/want" <<-'EOF'
-	NAME      TYPE      SIZE  USED  BUFFERS  FALLBACK
-	carveout  carveout  1.0M     ?     1536  -
-	reserved  cma        64M  1.5G        0  system
-	stock     -            -     -        -  -
-	system    system       -   12K        3  -
+	NAME      TYPE      CACHED  SIZE  USED  BUFFERS  FALLBACK
+	carveout  carveout  no      1.0M     ?     1536  -
+	reserved  cma       ?        64M  1.5G        0  system
+	stock     -         -          -     -        -  -
+	system    system    yes        -   12K        3  -
 	EOF
 	if diff -u "$TMP/want" "$TMP/out" >"$TMP/diff"; then
 		pass "$1list-table"
@@ -208,7 +211,7 @@ test_format()
 	while read -r bytes want; do
 		echo "$bytes" >"$TMP/fsys/h/used_bytes"
 		DMA_HEAP_DEV=$TMP/fdev DMA_HEAP_SYSFS=$TMP/fsys run list
-		got=$(awk 'NR == 2 { print $4 }' "$TMP/out")
+		got=$(awk 'NR == 2 { print $5 }' "$TMP/out")
 		if [[ $got == "$want" ]]; then
 			pass "$1format-$bytes"
 		else
