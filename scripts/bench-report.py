@@ -49,6 +49,24 @@ TARGETS = [
 ]
 FALLBACK_BOUND = 1.05		# fallback path / fallback heap directly
 
+# The device side: stock's system heap, the project's, and the project's
+# uncached twin, mapped for vgem (an importer that does not snoop).
+UNCACHED = HEAP + "-uncached"
+DEV_SIZES = ["1M", "8M", "32M"]
+DEVICE_TARGETS = [	# name, how, sizes, op, bound
+    ("uncached_map_unmap_speedup", "uncached_speedup:map+unmap",
+     ["8M", "32M"], ">=", 10.0),
+    ("uncached_sync_speedup", "uncached_speedup:sync", ["8M", "32M"], ">=",
+     10.0),
+    ("cached_map_unmap_slowdown", "cached_slowdown:map+unmap", DEV_SIZES,
+     "<=", 1.05),
+    ("cached_sync_slowdown", "cached_slowdown:sync", DEV_SIZES, "<=", 1.05),
+    ("uncached_alloc_warm_vs_cached", "uncached_alloc:alloc_warm", DEV_SIZES,
+     "<=", 1.10),
+    ("uncached_alloc_cold_vs_cached", "uncached_alloc:alloc_cold", DEV_SIZES,
+     "<=", 1.10),
+]
+
 
 class Log:
     """The figures, errors and notes of one console log: one boot."""
@@ -180,6 +198,72 @@ def memset_table(stock, proj):
                  "zeroing)", head, rows)
 
 
+def dev_p50(run, metric, heap, size):
+    """p50 of a device metric; "map+unmap" is the sum of the two."""
+    total = 0.0
+    for m in metric.split("+"):
+        v = run.get("%s_us_p50.%s.%s" % (m, heap, size))
+        if v is None:
+            return None
+        total += v
+    return total
+
+
+def device_table(stock, proj):
+    head = ["figure", "size", "stock", "project", "uncached",
+            "stock/uncached", "project/stock"]
+    rows = []
+    for metric in ("map", "unmap", "map+unmap", "sync"):
+        for size in DEV_SIZES:
+            s = dev_p50(stock, metric, HEAP, size)
+            p = dev_p50(proj, metric, HEAP, size)
+            u = dev_p50(proj, metric, UNCACHED, size)
+            rows.append([metric, size, fnum(s), fnum(p), fnum(u),
+                         fratio(ratio(s, u)), fratio(ratio(p, s))])
+    for size in DEV_SIZES:
+        key = "cpu_write_gbps.%s.%s"
+        s, p = stock.get(key % (HEAP, size)), proj.get(key % (HEAP, size))
+        u = proj.get(key % (UNCACHED, size))
+        rows.append(["cpu write GB/s", size, fnum(s, 2), fnum(p, 2),
+                     fnum(u, 2), fratio(ratio(s, u)), fratio(ratio(p, s))])
+    out = table("Device side, through vgem (does not snoop the CPU caches): "
+                "p50 us of importing (map), closing the import (unmap) and "
+                "a DMA_BUF_IOCTL_SYNC start+end pair with the import in "
+                "place; stock = stock %s, project = the project's %s, "
+                "uncached = the project's %s" % (HEAP, HEAP, UNCACHED),
+                head, rows)
+    rows = []
+    for metric in ("alloc_cold", "alloc_warm"):
+        for size in DEV_SIZES:
+            c = dev_p50(proj, metric, HEAP, size)
+            u = dev_p50(proj, metric, UNCACHED, size)
+            rows.append([metric, size, fnum(c), fnum(u),
+                         fratio(ratio(u, c))])
+    out += table("Allocation, project kernel: %s against %s (p50 us; the "
+                 "uncached heap cleans what it hands out)" % (UNCACHED, HEAP),
+                 ["figure", "size", HEAP, UNCACHED, "uncached/cached"], rows)
+    return out
+
+
+def device_targets(stock, proj):
+    out = []
+    for name, how, sizes, op, bound in DEVICE_TARGETS:
+        kind, _, metric = how.partition(":")
+        for size in sizes:
+            if kind == "uncached_speedup":
+                v = ratio(dev_p50(stock, metric, HEAP, size),
+                          dev_p50(proj, metric, UNCACHED, size))
+            elif kind == "cached_slowdown":
+                v = ratio(dev_p50(proj, metric, HEAP, size),
+                          dev_p50(stock, metric, HEAP, size))
+            else:
+                v = ratio(dev_p50(proj, metric, UNCACHED, size),
+                          dev_p50(proj, metric, HEAP, size))
+            out.append(Target("%s.%s" % (name, size), v, op, bound, None,
+                              size))
+    return out
+
+
 def fallback_heaps(run):
     heaps = set()
     for key in run.keys:
@@ -298,7 +382,7 @@ def check_targets(stock, proj):
     if not heaps:
         out.append(Target("fallback_vs_direct", None, "<=", FALLBACK_BOUND,
                           None, None))
-    return out
+    return out + device_targets(stock, proj)
 
 
 def problems(run):
@@ -327,6 +411,7 @@ def write_text(path, stock, proj, targets, notes):
     out += throughput_table(stock, proj)
     out += memset_table(stock, proj)
     out += fallback_table(proj)
+    out += device_table(stock, proj)
     probs = problems(stock) + problems(proj)
     if probs:
         out += ["Problems:"] + ["  " + p for p in probs] + [""]

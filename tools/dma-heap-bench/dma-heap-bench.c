@@ -29,6 +29,15 @@
  * heap full and both paths equally warm:
  *   fallback_us_{p50,p99}.<heap>.1M         through the full heap
  *   fallback_direct_us_{p50,p99}.<heap>.1M  from its fallback heap directly
+ * and the device side, for the heap and for "<heap>-uncached" if there is
+ * one, at 1M, 8M and 32M, through vgem, an importer that does not snoop
+ * the CPU caches (so a cached buffer gets its cache maintenance):
+ *   map_us_{p50,p99}.<heap>.<size>     import into vgem: attach and map
+ *   unmap_us_{p50,p99}.<heap>.<size>   close of the import: unmap, detach
+ *   sync_us_{p50,p99}.<heap>.<size>    DMA_BUF_IOCTL_SYNC start and end,
+ *					with vgem's mapping in place
+ *   cpu_write_gbps.<heap>.<size>       memset() into the buffer's mmap
+ * and alloc_cold and alloc_warm of "<heap>-uncached" at those sizes.
  *
  * Every sysfs attribute of the project's kernel is optional: the stock
  * kernel has none of them, and gets the same procedure without the waits
@@ -58,9 +67,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
 
+#include <drm/drm.h>
+#include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <linux/types.h>
 
@@ -143,11 +155,12 @@ enum {
 	PHASE_WARM = 1 << 2,
 	PHASE_THROUGHPUT = 1 << 3,
 	PHASE_FALLBACK = 1 << 4,
-	PHASE_ALL = (1 << 5) - 1,
+	PHASE_DEVICE = 1 << 5,
+	PHASE_ALL = (1 << 6) - 1,
 };
 
 static const char * const phase_names[] = {
-	"memset", "cold", "warm", "throughput", "fallback",
+	"memset", "cold", "warm", "throughput", "fallback", "device",
 };
 
 static struct {
@@ -180,7 +193,7 @@ static void usage(FILE *f)
 		"               the program out; not for figures\n"
 		"  --only LIST, --only=LIST\n"
 		"               run only these of memset, cold, warm, throughput,\n"
-		"               fallback (comma-separated)\n");
+		"               fallback, device (comma-separated)\n");
 }
 
 /* ---- output ---- */
@@ -831,10 +844,247 @@ static void bench_fallbacks(void)
 	hu_free_heaps(&heaps);
 }
 
+/* ---- the device side ---- */
+
+/* Samples of each device-side figure, and of the CPU write bandwidth. */
+#define DEVICE_SAMPLES	40
+#define WRITE_SAMPLES	5
+#define UNCACHED_SUFFIX	"-uncached"
+
+/* vgem, found by its name: the VM's DMA importer. */
+static int open_vgem(void)
+{
+	char path[32], name[16];
+	struct drm_version ver;
+	int i, fd;
+
+	for (i = 0; i < 16; i++) {
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&ver, 0, sizeof(ver));
+		memset(name, 0, sizeof(name));
+		ver.name = name;
+		ver.name_len = sizeof(name) - 1;
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &ver) && !strcmp(name, "vgem"))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/* Import into vgem: dma_buf_attach() and dma_buf_map_attachment(). */
+static int vgem_import(int vgem, int buf_fd, __u32 *handle)
+{
+	struct drm_prime_handle args = { .fd = buf_fd };
+
+	if (ioctl(vgem, DRM_IOCTL_PRIME_FD_TO_HANDLE, &args))
+		return -errno;
+	*handle = args.handle;
+	return 0;
+}
+
+/* Drop the import: the unmap and the detach. */
+static void vgem_close(int vgem, __u32 handle)
+{
+	struct drm_gem_close args = { .handle = handle };
+
+	ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &args);
+}
+
+static int sync_pair(int buf_fd)
+{
+	struct dma_buf_sync sync = {
+		.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW,
+	};
+
+	if (ioctl(buf_fd, DMA_BUF_IOCTL_SYNC, &sync))
+		return -errno;
+	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW;
+	return ioctl(buf_fd, DMA_BUF_IOCTL_SYNC, &sync) ? -errno : 0;
+}
+
+/* Map and unmap for vgem, DEVICE_SAMPLES times; -errno on failure. */
+static int time_map_unmap(int vgem, int buf_fd, double *map, double *unmap,
+			  unsigned int n)
+{
+	__u64 t0, t1, t2;
+	unsigned int i;
+	__u32 handle = 0;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		busy_pause(SETTLE_US);
+		t0 = hu_now_ns();
+		ret = vgem_import(vgem, buf_fd, &handle);
+		t1 = hu_now_ns();
+		if (ret)
+			return ret;
+		vgem_close(vgem, handle);
+		t2 = hu_now_ns();
+		map[i] = ns_to_us(t1 - t0);
+		unmap[i] = ns_to_us(t2 - t1);
+	}
+	return 0;
+}
+
+/* Sync pairs with vgem's mapping in place: what a frame loop does. */
+static int time_sync(int vgem, int buf_fd, double *us, unsigned int n)
+{
+	unsigned int i;
+	__u32 handle = 0;
+	__u64 t0;
+	int ret;
+
+	ret = vgem_import(vgem, buf_fd, &handle);
+	if (ret)
+		return ret;
+	for (i = 0; i < n && !ret; i++) {
+		busy_pause(SETTLE_US);
+		t0 = hu_now_ns();
+		ret = sync_pair(buf_fd);
+		us[i] = ns_to_us(hu_now_ns() - t0);
+	}
+	vgem_close(vgem, handle);
+	return ret;
+}
+
+/* memset() through the buffer's mmap: what write-combining costs. */
+static void cpu_write(int buf_fd, const struct bench_size *sz)
+{
+	double us[WRITE_SAMPLES];
+	struct stats st;
+	unsigned int i;
+	__u64 t0;
+	char *map;
+
+	map = mmap(NULL, sz->bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   buf_fd, 0);
+	if (map == MAP_FAILED) {
+		bench_error("cpu_write.%s.%s: mmap: %s", opt.heap, sz->name,
+			    strerror(errno));
+		return;
+	}
+	memset(map, 1, sz->bytes);	/* every page mapped first */
+	for (i = 0; i < WRITE_SAMPLES; i++) {
+		t0 = hu_now_ns();
+		memset(map, i, sz->bytes);
+		escape(map);
+		us[i] = ns_to_us(hu_now_ns() - t0);
+	}
+	munmap(map, sz->bytes);
+	stats_of(us, WRITE_SAMPLES, &st);
+	printf("# cpu_write %s %s: %.2f GB/s\n", opt.heap, sz->name,
+	       sz->bytes / (st.p50 * 1000));
+	figure(sz->bytes / (st.p50 * 1000), "cpu_write_gbps.%s.%s", opt.heap,
+	       sz->name);
+}
+
+static void bench_device_size(int vgem, int heap_fd,
+			      const struct bench_size *sz)
+{
+	double map[DEVICE_SAMPLES], unmap[DEVICE_SAMPLES];
+	unsigned int n = DEVICE_SAMPLES / opt.div;
+	int buf_fd, ret;
+	double us;
+
+	if (n < 5)
+		n = 5;
+	ret = timed_alloc(heap_fd, sz->bytes, &buf_fd, &us);
+	if (ret) {
+		bench_error("device.%s.%s: alloc: %s", opt.heap, sz->name,
+			    strerror(-ret));
+		return;
+	}
+	ret = time_map_unmap(vgem, buf_fd, map, unmap, n);
+	if (!ret) {
+		report_latency("map", sz, map, n);
+		report_latency("unmap", sz, unmap, n);
+		ret = time_sync(vgem, buf_fd, map, n);
+	}
+	if (!ret)
+		report_latency("sync", sz, map, n);
+	else
+		bench_error("device.%s.%s: %s", opt.heap, sz->name,
+			    strerror(-ret));
+	cpu_write(buf_fd, sz);
+	close(buf_fd);
+}
+
+/* The device-side figures of the heap under test, at 1M and up. */
+static void bench_device(int vgem)
+{
+	unsigned int i;
+	int heap_fd;
+
+	heap_fd = hu_open_heap(HU_DEV_DIR, opt.heap);
+	if (heap_fd < 0) {
+		bench_error("device: cannot open " HU_DEV_DIR "/%s: %s",
+			    opt.heap, strerror(errno));
+		return;
+	}
+	wait_idle(opt.heap);
+	for (i = 0; i < NR_SIZES; i++)
+		if (bench_sizes[i].throughput)
+			bench_device_size(vgem, heap_fd, &bench_sizes[i]);
+	close(heap_fd);
+}
+
+/*
+ * The allocation of "<heap>-uncached" at 1M and up, cold and warm, to
+ * set against the heap's own: the one-time cache clean must stay cheap.
+ */
+static void bench_uncached_alloc(void)
+{
+	unsigned int i;
+	int heap_fd;
+
+	heap_fd = hu_open_heap(HU_DEV_DIR, opt.heap);
+	if (heap_fd < 0)
+		return;
+	wait_idle(opt.heap);
+	for (i = 0; i < NR_SIZES; i++) {
+		if (!bench_sizes[i].throughput)
+			continue;
+		bench_cold(heap_fd, &bench_sizes[i]);
+		bench_warm(heap_fd, &bench_sizes[i]);
+	}
+	close(heap_fd);
+}
+
+/* The heap, then its uncached twin if the kernel has one. */
+static void bench_devices(void)
+{
+	const char *heap = opt.heap;
+	char twin[ATTR_LEN];
+	int vgem, fd;
+
+	vgem = open_vgem();
+	if (vgem < 0) {
+		bench_error("device: no vgem device in /dev/dri");
+		return;
+	}
+	bench_device(vgem);
+
+	snprintf(twin, sizeof(twin), "%s" UNCACHED_SUFFIX, heap);
+	fd = hu_open_heap(HU_DEV_DIR, twin);
+	if (fd >= 0) {
+		close(fd);
+		opt.heap = twin;
+		bench_device(vgem);
+		bench_uncached_alloc();
+		opt.heap = heap;
+	} else {
+		printf("# device: no heap %s\n", twin);
+	}
+	close(vgem);
+}
+
 /* ---- setup ---- */
 
 static const char * const heap_attrs[] = {
-	"type", "size_bytes", "used_bytes", "buffers", "fallback",
+	"type", "cached", "size_bytes", "used_bytes", "buffers", "fallback",
 	"fallback_count", "pool_bytes", "zeroing_bytes", "pool_hits",
 	"pool_misses",
 };
@@ -968,6 +1218,8 @@ int main(int argc, char **argv)
 		bench_heap();
 	if (opt.phases & PHASE_FALLBACK)
 		bench_fallbacks();
+	if (opt.phases & PHASE_DEVICE)
+		bench_devices();
 
 	printf("# done in %.1fs, %u errors\n", (hu_now_ns() - start) / 1e9,
 	       nr_errors);
