@@ -41,10 +41,10 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_clear_pages, DMA_BUF);
 /*
  * The caches are cleaned through the DMA API, the one interface every
  * architecture offers for it: mapping a range for a device that does not
- * snoop the CPU caches writes their dirty lines back, and unmapping it
- * for the CPU drops the lines. This device is the heaps' own and is never
- * registered: no IOMMU, no swiotlb pool and no coherence, so the mapping
- * neither moves nor bounces the memory, and it reaches all of it.
+ * snoop the CPU caches writes its dirty lines back. This device is the
+ * heaps' own and is never registered: no IOMMU, no swiotlb pool and no
+ * coherence, so the mapping neither moves nor bounces the memory, and it
+ * reaches all of it.
  */
 static u64 cache_dev_dma_mask = DMA_BIT_MASK(64);
 static struct device cache_dev = {
@@ -87,10 +87,15 @@ static inline void observe_clean(struct page *page, unsigned long count) { }
  *
  * For memory an uncached heap hands out, after it was zeroed (or written
  * in any other way) through a cacheable mapping: its dirty cache lines are
- * written back and dropped, so that none can later be written back over
- * what a device wrote, and no stale line hides what it wrote. The CPU
- * accesses the buffer through write-combined mappings only after this.
- * Not for memory without a linear mapping, which is never cached.
+ * written back, so that none can later be written back over what a
+ * device wrote. Clean lines may stay: the CPU can fetch them again
+ * through the cacheable linear mapping at any moment anyway, by
+ * speculation, as it can for the kernel's own write-combined DMA buffers
+ * (dma_alloc_coherent() for a device that does not snoop), so dropping
+ * them would buy nothing lasting; from now on the CPU uses the buffer
+ * only through write-combined mappings. Writing back alone halves the
+ * cost of an allocation that the pool cannot serve. Not for memory
+ * without a linear mapping, which is never cached.
  *
  * Return: 0, or -ENOMEM if the range could not be mapped for the
  * cleaning, in which case it must not be handed out as uncached.
@@ -100,10 +105,11 @@ int dma_heap_clean_pages(struct page *page, unsigned long count)
 	size_t size = count << PAGE_SHIFT;
 	dma_addr_t addr;
 
-	addr = dma_map_page(&cache_dev, page, 0, size, DMA_BIDIRECTIONAL);
+	addr = dma_map_page(&cache_dev, page, 0, size, DMA_TO_DEVICE);
 	if (dma_mapping_error(&cache_dev, addr))
 		return -ENOMEM;
-	dma_unmap_page(&cache_dev, addr, size, DMA_BIDIRECTIONAL);
+	dma_unmap_page_attrs(&cache_dev, addr, size, DMA_TO_DEVICE,
+			     DMA_ATTR_SKIP_CPU_SYNC);
 	observe_clean(page, count);
 	return 0;
 }
