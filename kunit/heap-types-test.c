@@ -999,7 +999,12 @@ static void exporter_syncs_cached_buffers_only(struct kunit *test)
 	heap = declare_heap(test, &desc);
 	dmabuf = alloc_from(heap, SZ_64K);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
-	dev = dma_test_device(test, "dma-heap-importer", DMA_BIT_MASK(64));
+	/*
+	 * A name of its own per case: with kobject releases delayed, the
+	 * other case's device may still hold its name.
+	 */
+	dev = dma_test_device(test, uncached ? "dma-heap-importer-uc" :
+			      "dma-heap-importer-c", DMA_BIT_MASK(64));
 	attach = dma_buf_attach(dmabuf, dev);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
 
