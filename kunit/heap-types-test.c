@@ -959,20 +959,7 @@ static int log_dma_call(enum dma_heap_dma_op op, struct device *dev,
 
 	log->calls[op]++;
 	log->attrs[op] |= attrs;
-	switch (op) {
-	case DMA_HEAP_DMA_MAP:
-		return dma_map_sgtable(dev, sgt, direction, attrs);
-	case DMA_HEAP_DMA_UNMAP:
-		dma_unmap_sgtable(dev, sgt, direction, attrs);
-		break;
-	case DMA_HEAP_DMA_SYNC_FOR_CPU:
-		dma_sync_sgtable_for_cpu(dev, sgt, direction);
-		break;
-	case DMA_HEAP_DMA_SYNC_FOR_DEVICE:
-		dma_sync_sgtable_for_device(dev, sgt, direction);
-		break;
-	}
-	return 0;
+	return dma_heap_dma_do(op, dev, sgt, direction, attrs);
 }
 
 /*

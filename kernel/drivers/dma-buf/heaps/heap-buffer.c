@@ -105,20 +105,12 @@ static void dma_heap_buffer_detach(struct dma_buf *dmabuf,
 	kfree(a);
 }
 
-/*
- * Every DMA API call the exporter makes for an importer's mapping goes
- * through here, so that the KUnit suites see what it asked for each
- * buffer (a static stub: a test replaces this for its own thread only).
- */
-VISIBLE_IF_KUNIT int dma_heap_dma_call(enum dma_heap_dma_op op,
-				       struct device *dev,
-				       struct sg_table *sgt,
-				       enum dma_data_direction direction,
-				       unsigned long attrs)
+/* The DMA API call @op, for an importer's mapping @sgt. */
+VISIBLE_IF_KUNIT int dma_heap_dma_do(enum dma_heap_dma_op op,
+				     struct device *dev, struct sg_table *sgt,
+				     enum dma_data_direction direction,
+				     unsigned long attrs)
 {
-	KUNIT_STATIC_STUB_REDIRECT(dma_heap_dma_call, op, dev, sgt, direction,
-				   attrs);
-
 	switch (op) {
 	case DMA_HEAP_DMA_MAP:
 		return dma_map_sgtable(dev, sgt, direction, attrs);
@@ -133,6 +125,24 @@ VISIBLE_IF_KUNIT int dma_heap_dma_call(enum dma_heap_dma_op op,
 		break;
 	}
 	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_heap_dma_do);
+
+/*
+ * Every DMA API call the exporter makes for an importer's mapping goes
+ * through here, so that the KUnit suites see what it asked for each
+ * buffer (a static stub: a test replaces this for its own thread only,
+ * and calls dma_heap_dma_do() itself).
+ */
+VISIBLE_IF_KUNIT int dma_heap_dma_call(enum dma_heap_dma_op op,
+				       struct device *dev,
+				       struct sg_table *sgt,
+				       enum dma_data_direction direction,
+				       unsigned long attrs)
+{
+	KUNIT_STATIC_STUB_REDIRECT(dma_heap_dma_call, op, dev, sgt, direction,
+				   attrs);
+	return dma_heap_dma_do(op, dev, sgt, direction, attrs);
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_heap_dma_call);
 

@@ -46,6 +46,9 @@ struct sg_table;
 int dma_heap_dma_call(enum dma_heap_dma_op op, struct device *dev,
 		      struct sg_table *sgt, enum dma_data_direction direction,
 		      unsigned long attrs);
+int dma_heap_dma_do(enum dma_heap_dma_op op, struct device *dev,
+		    struct sg_table *sgt, enum dma_data_direction direction,
+		    unsigned long attrs);
 
 /* The device tree layer, for its tests. */
 struct device_node;
