@@ -1187,6 +1187,13 @@ static void uncached_needs_a_type_that_can(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dma_heap_declare(&desc), 0);
 	KUNIT_EXPECT_TRUE(test, heap_exists(desc.name));
 	dma_heap_undeclare(desc.name);
+
+	/* Over a no-map region, as the DT layer declares it: not refused. */
+	desc.uncached = true;
+	desc.no_map = true;
+	KUNIT_EXPECT_EQ(test, dma_heap_declare(&desc), 0);
+	KUNIT_EXPECT_TRUE(test, heap_exists(desc.name));
+	dma_heap_undeclare(desc.name);
 	dma_heap_type_unregister(&paged_type);
 }
 

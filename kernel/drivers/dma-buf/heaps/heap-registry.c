@@ -710,7 +710,12 @@ static void dma_heap_decl_create(struct dma_heap_decl *decl,
 	struct dma_heap *heap;
 
 	lockdep_assert_held(&registry_lock);
-	if (desc->uncached && type->caching == DMA_HEAP_CACHED_ONLY) {
+	/*
+	 * A no-map region is uncached by nature, whatever its type says:
+	 * only a declaration that asks for it is refused.
+	 */
+	if (desc->uncached && !desc->no_map &&
+	    type->caching == DMA_HEAP_CACHED_ONLY) {
 		dma_heap_desc_err(desc, "dma-noncoherent",
 				  "%s heaps cannot make uncached buffers",
 				  type->name);
