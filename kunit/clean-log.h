@@ -68,11 +68,26 @@ static struct clean_log *clean_log_start(struct kunit *test)
 	return log;
 }
 
-static void clean_log_reset(struct clean_log *log)
+/*
+ * Forget the cleans of the @count pages from @page, as they are freed: a
+ * page handed out again must have been cleaned after this. The other
+ * entries stay, since a block cleaned earlier may wait in a pool's clean
+ * list for any number of allocations before it is handed out.
+ */
+static void clean_log_forget(struct clean_log *log, struct page *page,
+			     unsigned long count)
 {
+	unsigned long pfn = page_to_pfn(page), end = pfn + count;
+	unsigned int i, kept = 0;
+
 	spin_lock(&clean_log_lock);
-	log->n = 0;
-	log->overflow = false;
+	for (i = 0; i < log->n; i++) {
+		if (log->ranges[i].pfn < end &&
+		    log->ranges[i].pfn + log->ranges[i].count > pfn)
+			continue;
+		log->ranges[kept++] = log->ranges[i];
+	}
+	log->n = kept;
 	spin_unlock(&clean_log_lock);
 }
 

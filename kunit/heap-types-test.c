@@ -1060,6 +1060,16 @@ static void expect_cleaned(struct kunit *test, struct clean_log *log,
 				cleaned);
 }
 
+static void forget_cleans(struct clean_log *log, struct dma_buf *dmabuf)
+{
+	struct dma_heap_buffer *buffer = dmabuf->priv;
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_sg(&buffer->sgt, sg, i)
+		clean_log_forget(log, sg_page(sg), sg->length >> PAGE_SHIFT);
+}
+
 /*
  * Every page an uncached heap hands out was cleaned out of the CPU caches
  * after it was last zeroed: new memory, recycled pool blocks (zeroed by
@@ -1096,8 +1106,8 @@ static void uncached_heaps_clean_what_they_hand_out(struct kunit *test)
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
 		expect_cleaned(test, log, dmabuf, c->uncached);
 		expect_zeroed(test, dmabuf);
-		/* From here on, what the next buffer gets must be cleaned. */
-		clean_log_reset(log);
+		/* Handed out again, these pages must be cleaned again. */
+		forget_cleans(log, dmabuf);
 		put_and_flush(dmabuf);
 		if (round % 2 && dma_heap_get_pool(heap))
 			dma_heap_pool_wait_idle(dma_heap_get_pool(heap));

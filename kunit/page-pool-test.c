@@ -302,7 +302,7 @@ static void pool_cleans_uncached_blocks_after_zeroing(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, page);
 		KUNIT_EXPECT_EQ(test, clean_log_has(log, page, 16), uncached);
 		dirty_block(page, 4);
-		clean_log_reset(log);
+		clean_log_forget(log, page, 16);
 		dma_heap_pool_free(ctx->pool, page, 4);
 		if (round % 2)
 			dma_heap_pool_wait_idle(ctx->pool);
