@@ -23,7 +23,10 @@
 # kmemleak on the same kernel.
 #
 # Either way the console log is also read as the vm stages read theirs:
-# an oops, BUG or WARNING fails the run.
+# an oops, BUG or WARNING fails the run, and so does a lost line. The
+# log buffer is made larger than the debug kernel's whole boot log
+# (about 400 KiB, most of it delayed-release messages), so that a
+# console that falls behind cannot drop a result line.
 set -euo pipefail
 
 . "$(dirname "$0")/lib.sh"
@@ -52,14 +55,16 @@ esac
 JSON=$BUILD/kunit$SUFFIX.json
 KLOG=$LOGDIR/kunit$SUFFIX.log
 PLOG=$LOGDIR/kunit$SUFFIX-parse.log
+# What failed cases printed, for test.sh's closing summary.
+FAILURES=$LOGDIR/kunit$SUFFIX-failures.txt
 
 "$TOP/scripts/kernel.sh" "$KERNEL_NAME" >&2
 "$TOP/scripts/vm.sh" user >&2
-rm -f "$JSON" "$KLOG"
+rm -f "$JSON" "$KLOG" "$FAILURES"
 # A VM that stops early (a crash in a suite) still leaves its log, and
 # kunit.py reports the cases that did not finish.
 KERNEL=$BUILD/out/$KERNEL_NAME/arch/arm64/boot/Image \
-	DTS=$KUNIT_DTS BOOTARGS="kunit.enable=1 $KUNIT_BOOTARGS" \
+	DTS=$KUNIT_DTS BOOTARGS="kunit.enable=1 log_buf_len=4M $KUNIT_BOOTARGS" \
 	VM_TIMEOUT=${KUNIT_TIMEOUT:-${VM_TIMEOUT:-900}} \
 	"$TOP/scripts/vm.sh" boot kunit "$KLOG" >&2 || true
 [ -s "$KLOG" ] || die "kunit" "the VM left no console log" "$KLOG"
@@ -71,6 +76,10 @@ KSRC=$(cat "$BUILD/linux/.dtheaps-src")
 [ -s "$JSON" ] || die "kunit" "kunit.py parse produced no results" "$PLOG"
 grep -E '\[(PASSED|FAILED|SKIPPED|CRASHED)\]|Testing complete' \
 	"$PLOG" >&2 || true
+
+# Each failed expectation with the lines that explain it.
+grep -E -A4 '(EXPECTATION|ASSERTION) FAILED' "$KLOG" |
+	sed -E 's/^\[ *[0-9.]+\] *//' >"$FAILURES" || rm -f "$FAILURES"
 
 # The kernel log's reports.
 "$TOP/scripts/vm-results.sh" "$KLOG" | sed -E "s,^(PASS|FAIL): ,&$PREFIX,"

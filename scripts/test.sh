@@ -173,7 +173,7 @@ STAGES=("$@")
 T0=$(date +%s)
 "$TOP/scripts/deps.sh" || exit 1
 STAGE_TIMES+=("deps $(( $(date +%s) - T0 ))")
-rm -f "$LOGDIR/kernel-debug-background.time"
+rm -f "$LOGDIR/kernel-debug-background.time" "$LOGDIR"/kunit*-failures.txt
 case " ${STAGES[*]} " in
 " vm_debug ") ;;
 *" vm_debug "*) start_debug_build ;;
@@ -236,6 +236,12 @@ if [ "$nfail" -gt 0 ]; then
 	log ""
 	log "Failed checks:"
 	grep '^FAIL: ' "$RESULTS" >&2
+	for f in "$LOGDIR"/kunit*-failures.txt; do
+		[ -s "$f" ] || continue
+		log ""
+		log "What the failed KUnit cases printed (${f##*/}):"
+		head -n 40 "$f" >&2
+	done
 fi
 echo "$npass passed, $nfail failed"
 [ "$nfail" -eq 0 ] && [ "$npass" -gt 0 ]

@@ -42,3 +42,12 @@ if grep -qE "$REPORT" "$logf"; then
 else
 	echo "PASS: kernel-log: no oops, BUG, WARNING or leak report"
 fi
+
+# A console that fell behind the kernel's log buffer loses lines, and
+# with them results: say so, rather than let a parser guess.
+if grep -qE 'printk messages dropped' "$logf"; then
+	echo "FAIL: kernel-log: console lost lines:" \
+		"$(grep -m1 -E 'printk messages dropped' "$logf")"
+else
+	echo "PASS: kernel-log: console complete"
+fi
