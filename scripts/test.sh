@@ -30,24 +30,43 @@ record() {
 
 # run_stage NAME FUNC: run FUNC, turning its result lines into records.
 run_stage() {
-	local name=$1 func=$2 t0 out rc line
+	local name=$1 func=$2 t0 rc
 	t0=$(date +%s)
 	log "== $name"
-	out=$LOGDIR/stage-$name.txt
-	"$func" >"$out" 2>"$LOGDIR/stage-$name.err"
+	"$func" >"$LOGDIR/stage-$name.txt" 2>"$LOGDIR/stage-$name.err"
 	rc=$?
+	record_stage "$name" $rc "$t0"
+}
+
+# record_stage NAME RC T0: the records of stage NAME, which exited with
+# RC, from its output; its time since T0.
+record_stage() {
+	local name=$1 rc=$2 t0=$3 out=$LOGDIR/stage-$1.txt line
 	while IFS= read -r line; do
 		case "$line" in
 		PASS:\ * | FAIL:\ *) record "${line%%: *}: $name/${line#*: }" ;;
 		esac
 	done <"$out"
-	if [ $rc -ne 0 ] && ! grep -q '^FAIL: ' "$out"; then
+	if [ "$rc" -ne 0 ] && ! grep -q '^FAIL: ' "$out"; then
 		record "FAIL: $name: stage failed (rc $rc): $(grep -m1 '^FAILED' \
 			"$LOGDIR/stage-$name.err" || tail -n1 "$LOGDIR/stage-$name.err")"
 	fi
 	STAGE_TIMES+=("$name $(( $(date +%s) - t0 ))")
 	log "== $name: $(( $(date +%s) - t0 ))s"
 }
+
+# at_lowest_priority CMD...: CMD at nice 19, in a session of its own,
+# which the scheduler's autogroups (on in most distributions' kernels)
+# would otherwise weigh against this one as equals whatever the nice
+# value of its processes: the group's own nice value is set as well. A
+# process group of its own, too, so that an interrupted run can stop it.
+at_lowest_priority() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	setsid nice -n 19 bash -c '
+		[ ! -w /proc/self/autogroup ] || echo 19 >/proc/self/autogroup
+		"$@"' _ "$@"
+}
+
 STAGE_TIMES=()
 
 stage_bindings() { "$TOP/scripts/dt-check.sh" bindings; }
@@ -75,6 +94,7 @@ stage_modules() {
 
 # The patch series: git am onto a fresh copy of the pristine tree,
 # checkpatch --strict and an arm64 build after every patch.
+# When vm_debug runs too, this stage runs beside it (start_patches).
 stage_patches() { "$TOP/scripts/patches.sh" test; }
 
 # checkpatch --strict, kernel-doc -Wall, W=1 and sparse on the project's
@@ -127,24 +147,45 @@ start_debug_build() {
 
 	# The work tree first, in the foreground: every build shares it.
 	"$TOP/scripts/kernel.sh" tree >"$logf" 2>&1 || return 0
-	# A process group of its own, so that an interrupted run stops it.
-	# A session of its own too, which the scheduler's autogroups (on in
-	# most distributions' kernels) weigh against this one as equals
-	# whatever the nice value of their processes: the group's own nice
-	# value is set as well.
 	# shellcheck disable=SC2016 # expanded by the inner shell
-	setsid nice -n 19 bash -c '
-		[ ! -w /proc/self/autogroup ] || echo 19 >/proc/self/autogroup
+	at_lowest_priority bash -c '
 		t0=$(date +%s); "$1" debug; rc=$?
 		echo $(( $(date +%s) - t0 )) >"$2"; exit $rc' _ \
 		"$TOP/scripts/kernel.sh" "$LOGDIR/kernel-debug-background.time" \
 		>>"$logf" 2>&1 &
 	DEBUG_BUILD_PID=$!
-	trap stop_debug_build EXIT
+	trap stop_background EXIT
 	log "== debug kernel: building in the background (see $logf)"
 }
-stop_debug_build() {
-	[ -z "$DEBUG_BUILD_PID" ] || kill -TERM -- "-$DEBUG_BUILD_PID" 2>/dev/null
+stop_background() {
+	local pid
+	for pid in $DEBUG_BUILD_PID $PATCHES_PID; do
+		kill -TERM -- "-$pid" 2>/dev/null
+	done
+}
+
+# The patch series' builds are the one stage that neither waits for the
+# debug kernel nor is waited for: when vm_debug runs too, it starts them
+# as soon as the debug kernel is built, at the lowest priority, on the
+# CPU time its VM leaves idle (about one of two CPUs, for minutes, at the
+# end of the run when nothing else is left to use it), instead of taking
+# that CPU from the debug build earlier. Their records come after
+# vm_debug's.
+PATCHES_PID=
+PATCHES_T0=
+start_patches() {
+	PATCHES_T0=$(date +%s)
+	log "== patches: in the background, beside vm_debug"
+	at_lowest_priority "$TOP/scripts/patches.sh" test \
+		>"$LOGDIR/stage-patches.txt" 2>"$LOGDIR/stage-patches.err" &
+	PATCHES_PID=$!
+}
+finish_patches() {
+	local rc=0
+	[ -n "$PATCHES_PID" ] || return 0
+	wait "$PATCHES_PID" || rc=$?
+	PATCHES_PID=
+	record_stage patches $rc "$PATCHES_T0"
 }
 
 # The default overlay again, on the debug kernel: KASAN, kmemleak,
@@ -155,6 +196,7 @@ stage_vm_debug() {
 		wait "$DEBUG_BUILD_PID"
 		DEBUG_BUILD_PID=
 	fi
+	[ -z "$DEFER_PATCHES" ] || start_patches
 	local rc=0
 
 	# The 100,000-call fuzz runs in the vm stage; under KASAN a fifth
@@ -174,14 +216,20 @@ T0=$(date +%s)
 "$TOP/scripts/deps.sh" || exit 1
 STAGE_TIMES+=("deps $(( $(date +%s) - T0 ))")
 rm -f "$LOGDIR/kernel-debug-background.time" "$LOGDIR"/kunit*-failures.txt
+DEFER_PATCHES=
 case " ${STAGES[*]} " in
 " vm_debug ") ;;
-*" vm_debug "*) start_debug_build ;;
+*" vm_debug "*)
+	start_debug_build
+	case " ${STAGES[*]} " in *" patches "*) DEFER_PATCHES=1 ;; esac
+	;;
 esac
 for s in "${STAGES[@]}"; do
 	declare -F "stage_$s" >/dev/null || die "test" "unknown stage $s"
+	[ "$s" = patches ] && [ -n "$DEFER_PATCHES" ] && continue
 	run_stage "$s" "stage_$s"
 done
+finish_patches
 
 # The reliability figures of this run, from the logs of the stages that
 # produced them; a stage that did not run shows "-".
