@@ -4,7 +4,11 @@
 # Device tree checks, one PASS/FAIL line each.
 #
 #   dt-check.sh bindings   every schema in bindings/ passes dt-doc-validate
-#                          and its examples compile and validate
+#                          and its examples compile and validate; so does
+#                          the vendor binding of tests/bindings/vendor/,
+#                          with the project's schemas untouched, and each
+#                          tree of tests/bindings/invalid/ is rejected
+#                          with the message its "// expect:" line names
 #   dt-check.sh dts        every overlay (.dtso) in dts/ applies to QEMU's
 #                          DTB and the result validates; every board file
 #                          (.dts) compiles and validates
@@ -81,6 +85,57 @@ check_bindings() {
 	done
 }
 
+# A vendor's heap type, as a vendor ships it: a binding file of its own
+# next to the project's (tests/bindings/vendor/), no edit to them. Its
+# schema and example validate; the project's schemas alone accept its
+# compatible; with its binding, trees that break it are rejected, and a
+# misspelt "linux," compatible still is.
+VENDOR=$TOP/tests/bindings/vendor
+check_vendor() {
+	local vschema=$OUT/vendor-schema.json yaml name ex f want got
+
+	dt-mk-schema -j -o "$vschema" "$TOP/bindings" "$VENDOR" \
+		>"$LOGDIR/dt-mk-schema-vendor.log" 2>&1 ||
+		die "dt" "dt-mk-schema failed on the vendor binding" \
+			"$LOGDIR/dt-mk-schema-vendor.log"
+	# dt-doc-validate takes one directory for references and checks
+	# each $id against the file's path in it: the two trees, merged
+	# with symbolic links, as they are in a vendor's kernel tree.
+	rm -rf "$OUT/vendor-tree"
+	mkdir -p "$OUT/vendor-tree"
+	cp -rs "$TOP/bindings/." "$VENDOR/." "$OUT/vendor-tree/" ||
+		die "dt" "cannot merge the vendor binding with the project's"
+	for yaml in $(cd "$VENDOR" && find . -name '*.yaml' | sort); do
+		yaml=$OUT/vendor-tree/${yaml#./}
+		name=vendor_${yaml##*/}
+		if dt-doc-validate -u "$OUT/vendor-tree" "$yaml" \
+			>"$OUT/$name.doc.log" 2>&1 && [ ! -s "$OUT/$name.doc.log" ]; then
+			pass "vendor:doc:${yaml##*/}"
+		else
+			fail "vendor:doc:${yaml##*/}" "$(head -n1 "$OUT/$name.doc.log")"
+		fi
+		SCHEMA=$vschema check_example "$yaml" "$name"
+		ex=$OUT/$name.example.dtb
+		[ -f "$ex" ] && validate \
+			"vendor:project-schemas-accept:${yaml##*/}" "$ex"
+	done
+	for f in "$TOP"/tests/bindings/invalid/*.dts; do
+		name=vendor-invalid:$(basename "$f" .dts)
+		want=$(sed -n 's|^// expect: ||p' "$f")
+		if [ -z "$want" ] || ! dtc -I dts -O dtb -o "$OUT/${f##*/}.dtb" \
+			"$f" >"$OUT/${f##*/}.log" 2>&1; then
+			fail "$name" "no '// expect:' line, or does not compile"
+			continue
+		fi
+		got=$(dt-validate -s "$vschema" "$OUT/${f##*/}.dtb" 2>&1)
+		if grep -qF -- "$want" <<<"$got"; then
+			pass "$name: rejected ($want)"
+		else
+			fail "$name" "expected \"$want\" from dt-validate, got: $(head -n1 <<<"$got")"
+		fi
+	done
+}
+
 check_dts() {
 	local f name dtb
 
@@ -113,7 +168,7 @@ check_dts() {
 }
 
 case "${1:-}" in
-bindings)	check_bindings ;;
+bindings)	check_bindings; check_vendor ;;
 dts)		check_dts ;;
 *)		die "dt" "usage: dt-check.sh bindings|dts" ;;
 esac
