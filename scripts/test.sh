@@ -94,7 +94,6 @@ stage_modules() {
 
 # The patch series: git am onto a fresh copy of the pristine tree,
 # checkpatch --strict and an arm64 build after every patch.
-# When vm_debug runs too, this stage runs beside it (start_patches).
 stage_patches() { "$TOP/scripts/patches.sh" test; }
 
 # checkpatch --strict, kernel-doc -Wall, W=1 and sparse on the project's
@@ -128,6 +127,7 @@ stage_vm_defaults() {
 
 # The bad device trees of dts/invalid/: each rejected by the schema or
 # by the kernel with its message, while the good heaps beside it work.
+# When vm_debug runs too, this stage runs beside it (start_tail_stage).
 stage_dt_invalid() {
 	"$TOP/scripts/kernel.sh" vm >&2 || return 1
 	"$TOP/scripts/vm.sh" user >&2 || return 1
@@ -159,33 +159,36 @@ start_debug_build() {
 }
 stop_background() {
 	local pid
-	for pid in $DEBUG_BUILD_PID $PATCHES_PID; do
+	for pid in $DEBUG_BUILD_PID $TAIL_PID; do
 		kill -TERM -- "-$pid" 2>/dev/null
 	done
 }
 
-# The patch series' builds are the one stage that neither waits for the
-# debug kernel nor is waited for: when vm_debug runs too, it starts them
-# as soon as the debug kernel is built, at the lowest priority, on the
-# CPU time its VM leaves idle (about one of two CPUs, for minutes, at the
-# end of the run when nothing else is left to use it), instead of taking
-# that CPU from the debug build earlier. Their records come after
-# vm_debug's.
-PATCHES_PID=
-PATCHES_T0=
-start_patches() {
-	PATCHES_T0=$(date +%s)
-	log "== patches: in the background, beside vm_debug"
-	at_lowest_priority "$TOP/scripts/patches.sh" test \
-		>"$LOGDIR/stage-patches.txt" 2>"$LOGDIR/stage-patches.err" &
-	PATCHES_PID=$!
+# The bad device trees' boots are a stage that neither waits for the
+# debug kernel nor is waited for, and is not disturbed by a slower CPU:
+# when vm_debug runs too, it starts them as soon as the debug kernel is
+# built, at the lowest priority, on the CPU time its VM leaves idle
+# (about one of two CPUs, for minutes, at the end of the run when nothing
+# else is left to use it), instead of taking that CPU from the debug
+# build earlier. Their records come after vm_debug's. The kernel and the
+# VM's programs they boot are built by then.
+TAIL_STAGE=dt_invalid
+TAIL_PID=
+TAIL_T0=
+start_tail_stage() {
+	TAIL_T0=$(date +%s)
+	log "== $TAIL_STAGE: in the background, beside vm_debug"
+	at_lowest_priority "$TOP/scripts/dt-invalid.sh" \
+		>"$LOGDIR/stage-$TAIL_STAGE.txt" \
+		2>"$LOGDIR/stage-$TAIL_STAGE.err" &
+	TAIL_PID=$!
 }
-finish_patches() {
+finish_tail_stage() {
 	local rc=0
-	[ -n "$PATCHES_PID" ] || return 0
-	wait "$PATCHES_PID" || rc=$?
-	PATCHES_PID=
-	record_stage patches $rc "$PATCHES_T0"
+	[ -n "$TAIL_PID" ] || return 0
+	wait "$TAIL_PID" || rc=$?
+	TAIL_PID=
+	record_stage "$TAIL_STAGE" $rc "$TAIL_T0"
 }
 
 # The default overlay again, on the debug kernel: KASAN, kmemleak,
@@ -196,7 +199,7 @@ stage_vm_debug() {
 		wait "$DEBUG_BUILD_PID"
 		DEBUG_BUILD_PID=
 	fi
-	[ -z "$DEFER_PATCHES" ] || start_patches
+	[ -z "$DEFER_TAIL" ] || start_tail_stage
 	local rc=0
 
 	# The 100,000-call fuzz runs in the vm stage; under KASAN a fifth
@@ -216,20 +219,20 @@ T0=$(date +%s)
 "$TOP/scripts/deps.sh" || exit 1
 STAGE_TIMES+=("deps $(( $(date +%s) - T0 ))")
 rm -f "$LOGDIR/kernel-debug-background.time" "$LOGDIR"/kunit*-failures.txt
-DEFER_PATCHES=
+DEFER_TAIL=
 case " ${STAGES[*]} " in
 " vm_debug ") ;;
 *" vm_debug "*)
 	start_debug_build
-	case " ${STAGES[*]} " in *" patches "*) DEFER_PATCHES=1 ;; esac
+	case " ${STAGES[*]} " in *" $TAIL_STAGE "*) DEFER_TAIL=1 ;; esac
 	;;
 esac
 for s in "${STAGES[@]}"; do
 	declare -F "stage_$s" >/dev/null || die "test" "unknown stage $s"
-	[ "$s" = patches ] && [ -n "$DEFER_PATCHES" ] && continue
+	[ "$s" = "$TAIL_STAGE" ] && [ -n "$DEFER_TAIL" ] && continue
 	run_stage "$s" "stage_$s"
 done
-finish_patches
+finish_tail_stage
 
 # The reliability figures of this run, from the logs of the stages that
 # produced them; a stage that did not run shows "-".
