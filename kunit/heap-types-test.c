@@ -29,6 +29,8 @@
 #include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/swiotlb.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 
 #include "../heap-internal.h"
 #include "clean-log.h"
@@ -1207,6 +1209,364 @@ static void uncached_needs_a_type_that_can(struct kunit *test)
 	dma_heap_type_unregister(&paged_type);
 }
 
+/*
+ * Protected heaps, with a protector of the test's own that logs its
+ * calls: what it was asked to protect, and what is protected now.
+ */
+struct protect_log {
+	unsigned int protects;
+	unsigned int unprotects;
+	unsigned long first_pfn;
+	unsigned long pages;
+	int fail;
+};
+
+static struct protect_log protect_log;
+
+static unsigned long sgt_pages(struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	unsigned long pages = 0;
+	unsigned int i;
+
+	for_each_sgtable_sg(sgt, sg, i)
+		pages += sg->length >> PAGE_SHIFT;
+	return pages;
+}
+
+static int log_protect(struct dma_heap_protector *prot, struct sg_table *sgt)
+{
+	if (protect_log.fail)
+		return protect_log.fail;
+	protect_log.protects++;
+	protect_log.first_pfn = page_to_pfn(sg_page(sgt->sgl));
+	protect_log.pages += sgt_pages(sgt);
+	return 0;
+}
+
+static int log_unprotect(struct dma_heap_protector *prot, struct sg_table *sgt)
+{
+	protect_log.unprotects++;
+	protect_log.pages -= sgt_pages(sgt);
+	return 0;
+}
+
+#define TEST_PROTECTOR		"kunit-protector"
+
+static struct dma_heap_protector test_protector = {
+	.name = TEST_PROTECTOR,
+	.owner = THIS_MODULE,
+	.protect = log_protect,
+	.unprotect = log_unprotect,
+};
+
+static void test_protector_unregister(void *prot)
+{
+	dma_heap_protector_unregister(prot);
+}
+
+static void test_type_unregister(void *type)
+{
+	dma_heap_type_unregister(type);
+}
+
+static void test_undeclare(void *name)
+{
+	dma_heap_undeclare(name);
+}
+
+static void register_test_protector(struct kunit *test)
+{
+	memset(&protect_log, 0, sizeof(protect_log));
+	KUNIT_ASSERT_EQ(test, dma_heap_protector_register(&test_protector), 0);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, test_protector_unregister,
+						  &test_protector), 0);
+}
+
+static struct dma_heap *declare_protected_carveout(struct kunit *test,
+						   const char *name,
+						   const char *fallback)
+{
+	struct dma_heap_desc desc = {
+		.name = name,
+		.compatible = "linux,dma-heap-carveout",
+		.protected_by = TEST_PROTECTOR,
+		.uncached = true,
+		.fallback = fallback,
+		.size = SZ_1M,
+	};
+
+	desc.base = test_region(test, desc.size);
+	return declare_heap(test, &desc);
+}
+
+/*
+ * A protected buffer's memory is protected before anyone can reach the
+ * buffer and given back only after its last user, and the CPU never maps
+ * it; devices still do.
+ */
+static void protected_buffers_are_never_mapped_for_the_cpu(struct kunit *test)
+{
+	struct vm_area_struct vma = { };
+	struct dma_buf_attachment *attach;
+	struct dma_heap *heap;
+	struct dma_buf *dmabuf;
+	struct iosys_map map;
+	struct sg_table *sgt;
+	struct device *dev;
+
+	register_test_protector(test);
+	heap = declare_protected_carveout(test, "kunit-protected", NULL);
+	dmabuf = alloc_from(heap, SZ_256K);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	KUNIT_EXPECT_EQ(test, protect_log.protects, 1);
+	KUNIT_EXPECT_EQ(test, protect_log.pages, SZ_256K >> PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, protect_log.first_pfn,
+			PHYS_PFN(buffer_phys(dmabuf, 0)));
+
+	KUNIT_EXPECT_EQ(test, dma_buf_vmap_unlocked(dmabuf, &map), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dmabuf->ops->mmap(dmabuf, &vma), -EPERM);
+	KUNIT_EXPECT_EQ(test, dma_buf_begin_cpu_access(dmabuf,
+						       DMA_BIDIRECTIONAL), 0);
+	KUNIT_EXPECT_EQ(test, dma_buf_end_cpu_access(dmabuf,
+						     DMA_BIDIRECTIONAL), 0);
+
+	dev = dma_test_device(test, "dma-heap-protected-importer",
+			      DMA_BIT_MASK(64));
+	attach = dma_buf_attach(dmabuf, dev);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
+	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(sgt));
+	if (!IS_ERR(sgt)) {
+		KUNIT_EXPECT_EQ(test, sg_dma_address(sgt->sgl),
+				phys_to_dma(dev, buffer_phys(dmabuf, 0)));
+		dma_buf_unmap_attachment_unlocked(attach, sgt,
+						  DMA_BIDIRECTIONAL);
+	}
+	dma_buf_detach(dmabuf, attach);
+
+	/* A second user: the memory stays protected until it is gone too. */
+	get_dma_buf(dmabuf);
+	put_and_flush(dmabuf);
+	KUNIT_EXPECT_EQ(test, protect_log.unprotects, 0);
+	put_and_flush(dmabuf);
+	KUNIT_EXPECT_EQ(test, protect_log.unprotects, 1);
+	KUNIT_EXPECT_EQ(test, protect_log.pages, 0);
+}
+
+/*
+ * A protector that fails: the allocation fails with its error, and the
+ * memory is back in the heap, not handed out and not lost.
+ */
+static void failed_protection_hands_nothing_out(struct kunit *test)
+{
+	struct dma_heap *heap;
+	struct dma_buf *dmabuf;
+
+	register_test_protector(test);
+	heap = declare_protected_carveout(test, "kunit-protect-fails", NULL);
+	protect_log.fail = -EIO;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(alloc_from(heap, SZ_1M)), -EIO);
+	/* Nothing was protected, so nothing is given back. */
+	KUNIT_EXPECT_EQ(test, protect_log.unprotects, 0);
+
+	/* The whole region is free again. */
+	protect_log.fail = 0;
+	dmabuf = alloc_from(heap, SZ_1M);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	KUNIT_EXPECT_EQ(test, protect_log.protects, 1);
+	put_and_flush(dmabuf);
+}
+
+/*
+ * Protected memory stays with heaps of its protector: a full protected
+ * heap falls back to another one, never to an unprotected heap.
+ */
+static void protected_fallback_stays_protected(struct kunit *test)
+{
+	struct dma_buf *bufs[2];
+	struct dma_heap *heap;
+	unsigned int i;
+
+	register_test_protector(test);
+	declare_protected_carveout(test, "kunit-prot-second", NULL);
+	heap = declare_protected_carveout(test, "kunit-prot-first",
+					  "kunit-prot-second");
+	for (i = 0; i < ARRAY_SIZE(bufs); i++) {
+		bufs[i] = alloc_from(heap, SZ_1M);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, bufs[i]);
+	}
+	KUNIT_EXPECT_STREQ(test, bufs[1]->exp_name, "kunit-prot-second");
+	KUNIT_EXPECT_EQ(test, protect_log.protects, 2);
+	for (i = 0; i < ARRAY_SIZE(bufs); i++)
+		put_and_flush(bufs[i]);
+}
+
+static void protected_never_falls_back_to_unprotected(struct kunit *test)
+{
+	struct dma_heap_desc plain = {
+		.name = "kunit-unprotected",
+		.compatible = "linux,dma-heap-system",
+		.uncached = true,
+	};
+	struct dma_heap *heap;
+	struct dma_buf *dmabuf;
+
+	register_test_protector(test);
+	declare_heap(test, &plain);
+	heap = declare_protected_carveout(test, "kunit-prot-alone",
+					  "kunit-unprotected");
+	dmabuf = alloc_from(heap, SZ_1M);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(alloc_from(heap, SZ_1M)), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, dma_heap_fallback_count(heap), 0);
+	put_and_flush(dmabuf);
+}
+
+/* A declaration the protection cannot serve: no heap, nothing else lost. */
+struct protect_refusal {
+	const char *desc;
+	const char *compatible;
+	const char *protector;
+	bool no_map;
+	u32 pool_size;
+};
+
+static const struct protect_refusal protect_refusals[] = {
+	{ "type that cannot be protected", TEST_COMPATIBLE, TEST_PROTECTOR },
+	{ "pool", "linux,dma-heap-system", TEST_PROTECTOR, false, SZ_1M },
+	{ "firmware over mapped memory", "linux,dma-heap-carveout",
+	  "firmware" },
+	{ "linear-map over no-map memory", "linux,dma-heap-carveout",
+	  "linear-map", true },
+};
+
+static void protect_refusal_desc(const struct protect_refusal *r, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", r->desc);
+}
+
+KUNIT_ARRAY_PARAM(protect_refusal, protect_refusals, protect_refusal_desc);
+
+static void protection_refuses_what_it_cannot_serve(struct kunit *test)
+{
+	const struct protect_refusal *r = test->param_value;
+	struct dma_heap_desc desc = {
+		.name = "kunit-prot-refused",
+		.compatible = r->compatible,
+		.protected_by = r->protector,
+		.uncached = true,
+		.no_map = r->no_map,
+		.pool_size = r->pool_size,
+	};
+
+	if (!dma_heap_protector_registered(r->protector) &&
+	    strcmp(r->protector, TEST_PROTECTOR))
+		kunit_skip(test, "no %s protector in this kernel", r->protector);
+	register_test_protector(test);
+	KUNIT_ASSERT_EQ(test, dma_heap_type_register(&test_type), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, test_type_unregister,
+							&test_type), 0);
+	if (!strcmp(r->compatible, "linux,dma-heap-carveout")) {
+		desc.size = SZ_1M;
+		desc.base = test_region(test, desc.size);
+	}
+	KUNIT_EXPECT_EQ(test, dma_heap_declare(&desc), 0);
+	KUNIT_EXPECT_FALSE(test, heap_exists(desc.name));
+	dma_heap_undeclare(desc.name);
+}
+
+/* A heap waits for its protector, and goes with it. */
+static void protected_heap_comes_and_goes_with_its_protector(struct kunit *test)
+{
+	struct dma_heap_desc desc = {
+		.name = "kunit-prot-waits",
+		.compatible = "linux,dma-heap-carveout",
+		.protected_by = TEST_PROTECTOR,
+		.uncached = true,
+		.size = SZ_1M,
+	};
+
+	desc.base = test_region(test, desc.size);
+	KUNIT_ASSERT_EQ(test, dma_heap_declare(&desc), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, test_undeclare,
+							(void *)desc.name), 0);
+	KUNIT_EXPECT_FALSE(test, heap_exists(desc.name));
+	register_test_protector(test);
+	KUNIT_EXPECT_TRUE(test, heap_exists(desc.name));
+	dma_heap_protector_unregister(&test_protector);
+	KUNIT_EXPECT_FALSE(test, heap_exists(desc.name));
+	/* And back, for the cleanup's unregister to find it registered. */
+	KUNIT_ASSERT_EQ(test, dma_heap_protector_register(&test_protector), 0);
+	KUNIT_EXPECT_TRUE(test, heap_exists(desc.name));
+}
+
+/* Write 0x5a over the buffer through a mapping other than the linear one. */
+static void write_through_alias(struct kunit *test, struct dma_buf *dmabuf)
+{
+	struct dma_heap_buffer *buffer = dmabuf->priv;
+	unsigned long n = buffer->len >> PAGE_SHIFT, i;
+	struct page **pages;
+	void *alias;
+
+	pages = kunit_kcalloc(test, n, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	for (i = 0; i < n; i++)
+		pages[i] = nth_page(sg_page(buffer->sgt.sgl), i);
+	alias = vmap(pages, n, VM_MAP, PAGE_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, alias);
+	memset(alias, 0x5a, buffer->len);
+	vunmap(alias);
+}
+
+/*
+ * The linear-map protector takes a live buffer's pages out of the
+ * kernel's linear map, and puts them back, cleared of what a device wrote,
+ * after its last user. The carveout is over the test's own memory, which
+ * the test may read after.
+ */
+static void linear_map_protector_unmaps_live_buffers(struct kunit *test)
+{
+	struct dma_heap_desc desc = {
+		.name = "kunit-linear-map",
+		.compatible = "linux,dma-heap-carveout",
+		.protected_by = "linear-map",
+		.uncached = true,
+		.size = SZ_1M,
+	};
+	struct dma_heap *heap;
+	struct dma_buf *dmabuf;
+	unsigned long i;
+	void *vaddr;
+	u8 byte;
+
+	desc.base = test_region(test, desc.size);
+	vaddr = phys_to_virt(desc.base);
+	memset(vaddr, 0x5a, desc.size);
+	KUNIT_ASSERT_EQ(test, dma_heap_declare(&desc), 0);
+	heap = dma_heap_find(desc.name);
+	if (!heap) {
+		dma_heap_undeclare(desc.name);
+		kunit_skip(test, "no linear-map protector (rodata=full is off)");
+	}
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, test_heap_release,
+							heap), 0);
+
+	dmabuf = alloc_from(heap, desc.size);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	for (i = 0; i < desc.size; i += PAGE_SIZE)
+		KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte, vaddr + i,
+							       1), -EFAULT);
+	/* A device writes the buffer: through an alias of its own. */
+	write_through_alias(test, dmabuf);
+	put_and_flush(dmabuf);
+	for (i = 0; i < desc.size; i += PAGE_SIZE)
+		KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&byte, vaddr + i,
+							       1), 0);
+	KUNIT_EXPECT_NULL(test, memchr_inv(vaddr, 0, desc.size));
+}
+
 static struct kunit_case dma_heap_types_cases[] = {
 	KUNIT_CASE(chunk_pool_recycles_zeroed_chunks),
 	KUNIT_CASE(system_pool_recycles_zeroed_blocks),
@@ -1232,6 +1592,14 @@ static struct kunit_case dma_heap_types_cases[] = {
 	KUNIT_CASE(uncached_fallback_is_cleaned),
 	KUNIT_CASE_PARAM(fallback_keeps_to_one_kind, uncached_gen_params),
 	KUNIT_CASE(uncached_needs_a_type_that_can),
+	KUNIT_CASE(protected_buffers_are_never_mapped_for_the_cpu),
+	KUNIT_CASE(failed_protection_hands_nothing_out),
+	KUNIT_CASE(protected_fallback_stays_protected),
+	KUNIT_CASE(protected_never_falls_back_to_unprotected),
+	KUNIT_CASE_PARAM(protection_refuses_what_it_cannot_serve,
+			 protect_refusal_gen_params),
+	KUNIT_CASE(protected_heap_comes_and_goes_with_its_protector),
+	KUNIT_CASE(linear_map_protector_unmaps_live_buffers),
 	{}
 };
 

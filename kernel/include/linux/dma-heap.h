@@ -141,6 +141,9 @@ static inline bool dma_heap_name_valid(const char *name)
  *		caches, so the CPU never caches them (the "dma-noncoherent"
  *		property; always so for a no-map region, which has no
  *		cacheable mapping)
+ * @protected_by: name of the protector that keeps the heap's buffers out
+ *		of the CPU's reach (the "protected-by" property), or NULL for
+ *		a heap whose buffers the CPU may map
  * @cma:	the region's CMA area when it is reusable, else NULL
  * @chunk_size:	bytes per chunk, for heap types that allocate in chunks
  * @pool_size:	most bytes the heap may keep pooled
@@ -163,6 +166,7 @@ struct dma_heap_desc {
 	phys_addr_t size;
 	bool no_map;
 	bool uncached;
+	const char *protected_by;
 	struct cma *cma;
 	u32 chunk_size;
 	u32 pool_size;
@@ -183,12 +187,65 @@ struct dma_heap_pool_ops;
  *		passes this on with dma_heap_buffer_init(), and cleans
  *		memory it zeroed through a cacheable mapping with
  *		dma_heap_clean_pages() (the pool does so for its blocks)
+ * @protector:	the protector of a protected heap, else NULL: the exporter
+ *		has it protect each buffer before export and give it back
+ *		after its last user (dma_heap_buffer_init() passes it on);
+ *		a protected heap is uncached and keeps no pool
  */
 struct dma_heap_instance {
 	void *priv;
 	struct dma_heap_pool *pool;
 	bool uncached;
+	struct dma_heap_protector *protector;
 };
+
+/**
+ * struct dma_heap_protector - keeps buffers' memory out of the CPU's reach
+ * @name:	the name a declaration selects it by ("protected-by")
+ * @owner:	module providing it (THIS_MODULE); held while any memory it
+ *		protected is not given back
+ * @no_map_only: it protects only memory the kernel never maps (a no-map
+ *		region), and a heap over other memory is refused
+ * @mapped_only: it protects only memory in the kernel's linear map, and a
+ *		heap over a no-map region is refused
+ * @protect:	make the memory of @sgt unreachable by the CPU (the normal
+ *		world), before the buffer's first user. The memory is zeroed
+ *		and cleaned out of the CPU caches already. 0, or an errno
+ *		with nothing left protected: the allocation then fails.
+ * @unprotect:	after the buffer's last user: clear the memory of @sgt and
+ *		give it back to the normal world, where the heap's type then
+ *		frees it (memory that stays behind its firewall between
+ *		buffers has nothing to give back: the type clears each buffer
+ *		before handing it out). 0, or an errno when the memory could
+ *		not be given back: it is then leaked with its heap, never
+ *		handed out again.
+ * @list:	private to the registry
+ *
+ * A protected heap's buffers are never mapped for the CPU: mmap fails with
+ * -EPERM and vmap with -EINVAL (the exporter has none), CPU-access syncs
+ * do nothing and succeed, and devices map them by physical address without
+ * cache maintenance. Unregistering a protector from its module's exit is
+ * safe against allocations in flight: they cannot take the module any
+ * more, and fail. What makes the
+ * memory unreachable is the protector's: a firewall that firmware set up
+ * at boot, the kernel's own page tables, a TEE or a hypervisor that
+ * reassigns the pages. Registered with dma_heap_protector_register(); a
+ * heap that names one waits until it is.
+ */
+struct dma_heap_protector {
+	const char *name;
+	struct module *owner;
+	bool no_map_only;
+	bool mapped_only;
+	int (*protect)(struct dma_heap_protector *prot, struct sg_table *sgt);
+	int (*unprotect)(struct dma_heap_protector *prot,
+			 struct sg_table *sgt);
+
+	struct list_head list;
+};
+
+int dma_heap_protector_register(struct dma_heap_protector *prot);
+void dma_heap_protector_unregister(struct dma_heap_protector *prot);
 
 /**
  * enum dma_heap_caching - which buffers a heap type can make
@@ -233,6 +290,11 @@ enum dma_heap_caching {
  *		DMA_HEAP_POOL_MAX_ORDERS page orders, largest first) for the
  *		heap whose private data is @priv; return how many
  * @caching:	whether the type's heaps can be uncached
+ * @protectable: the type's heaps may be protected ("protected-by"): its
+ *		buffers' memory is zeroed before export and not touched by
+ *		the type again until its buffer release, and it keeps no
+ *		kernel mapping of it, so that a protector can take it out of
+ *		the CPU's reach in between
  * @exclusive:	the heaps' memory is their own: nothing but the release of
  *		one of their buffers makes room. A request that failed with
  *		-ENOMEM then fails again at once, without asking the type,
@@ -255,6 +317,7 @@ struct dma_heap_type {
 	const struct dma_heap_pool_ops *pool_ops;
 	unsigned int (*pool_orders)(void *priv, unsigned int *orders);
 	enum dma_heap_caching caching;
+	bool protectable;
 	bool exclusive;
 
 	struct list_head list;
@@ -319,6 +382,9 @@ struct dma_heap_buffer_ops {
  *		region, SRAM): devices map it by physical address, which
  *		never bounces it through swiotlb, since a bounce would copy
  *		through the linear mapping
+ * @protector:	the protector of a protected heap's buffer, else NULL: the
+ *		buffer is never mapped for the CPU
+ * @protected:	@protector protected the memory and has not given it back
  * @stats:	the heap's live-buffer counts, or NULL
  * @lock:	protects @attachments, @vmap_cnt and @vaddr
  * @attachments: list of struct dma_heap_attachment, one per importer
@@ -338,6 +404,8 @@ struct dma_heap_buffer {
 	void *priv;
 	bool uncached;
 	bool no_linear_map;
+	struct dma_heap_protector *protector;
+	bool protected;
 	struct dma_heap_buffer_stats *stats;
 
 	struct mutex lock;		/* see @lock above */

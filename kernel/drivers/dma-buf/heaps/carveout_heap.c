@@ -108,6 +108,7 @@ static struct dma_heap_type carveout_heap_type = {
 	.destroy = carveout_heap_destroy,
 	.allocate = carveout_heap_allocate,
 	.caching = DMA_HEAP_CACHED_OR_UNCACHED,
+	.protectable = true,
 	/* The region's gen_pool is the heap's alone. */
 	.exclusive = true,
 };

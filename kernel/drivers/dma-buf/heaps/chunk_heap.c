@@ -140,7 +140,6 @@ static struct dma_buf *chunk_heap_allocate(struct dma_heap *heap,
 	struct chunk_heap *chunk_heap = inst->priv;
 	unsigned int nents;
 	struct chunk_heap_buffer *buf;
-	struct dma_buf *dmabuf;
 	unsigned int got;
 
 	/*
@@ -170,10 +169,8 @@ static struct dma_buf *chunk_heap_allocate(struct dma_heap *heap,
 	}
 
 	dma_heap_buffer_init(&buf->base, heap, inst, &chunk_heap_buffer_ops, len);
-	dmabuf = dma_heap_buffer_export(&buf->base, fd_flags);
-	if (IS_ERR(dmabuf))
-		chunk_heap_release(&buf->base);
-	return dmabuf;
+	/* On failure the exporter has released the buffer. */
+	return dma_heap_buffer_export(&buf->base, fd_flags);
 }
 
 static void *chunk_heap_create(const struct dma_heap_desc *desc)
@@ -240,6 +237,7 @@ static struct dma_heap_type chunk_heap_type = {
 	.pool_ops = &chunk_heap_pool_ops,
 	.pool_orders = chunk_heap_pool_orders,
 	.caching = DMA_HEAP_CACHED_OR_UNCACHED,
+	.protectable = true,
 };
 
 static int __init chunk_heap_init(void)

@@ -58,7 +58,6 @@ static struct dma_buf *cma_heap_allocate(struct dma_heap *heap,
 	unsigned int align = min_t(unsigned int, get_order(len),
 				   CONFIG_CMA_ALIGNMENT);
 	struct cma_heap_buffer *buf;
-	struct dma_buf *dmabuf;
 	int ret = -ENOMEM;
 
 	if (len > cma_get_size(cma))
@@ -83,10 +82,8 @@ static struct dma_buf *cma_heap_allocate(struct dma_heap *heap,
 	sg_set_page(buf->base.sgt.sgl, buf->pages, len, 0);
 
 	dma_heap_buffer_init(&buf->base, heap, inst, &cma_heap_buffer_ops, len);
-	dmabuf = dma_heap_buffer_export(&buf->base, fd_flags);
-	if (IS_ERR(dmabuf))
-		cma_heap_release(&buf->base);
-	return dmabuf;
+	/* On failure the exporter has released the buffer. */
+	return dma_heap_buffer_export(&buf->base, fd_flags);
 
 err_release:
 	cma_release(cma, buf->pages, count);
@@ -120,6 +117,7 @@ static struct dma_heap_type cma_heap_type = {
 	.create = cma_heap_create,
 	.allocate = cma_heap_allocate,
 	.caching = DMA_HEAP_CACHED_OR_UNCACHED,
+	.protectable = true,
 };
 
 static int __init cma_heap_init(void)

@@ -317,12 +317,16 @@ static int dma_heap_buffer_mmap(struct dma_buf *dmabuf,
 				struct vm_area_struct *vma)
 {
 	struct dma_heap_buffer *buffer = dmabuf->priv;
-	unsigned long skip = vma->vm_pgoff << PAGE_SHIFT;
-	unsigned long addr = vma->vm_start;
+	unsigned long skip, addr;
 	struct scatterlist *sg;
 	unsigned int i;
 	int ret;
 
+	/* Memory the CPU must not reach is never mapped for it. */
+	if (buffer->protector)
+		return -EPERM;
+	skip = vma->vm_pgoff << PAGE_SHIFT;
+	addr = vma->vm_start;
 	if (vma->vm_pgoff > (buffer->len >> PAGE_SHIFT) ||
 	    vma_pages(vma) > (buffer->len >> PAGE_SHIFT) - vma->vm_pgoff)
 		return -EINVAL;
@@ -413,6 +417,47 @@ static void dma_heap_buffer_vunmap(struct dma_buf *dmabuf,
 	iosys_map_clear(map);
 }
 
+/*
+ * A protected heap's buffer is protected after its memory was zeroed and
+ * before anyone can reach it, and given back after its last user, before
+ * its type frees the memory.
+ */
+static int dma_heap_buffer_protect(struct dma_heap_buffer *buffer)
+{
+	struct dma_heap_protector *prot = buffer->protector;
+	int ret;
+
+	if (!prot)
+		return 0;
+	/* Its module stays while the memory is protected: it gives it back. */
+	if (!try_module_get(prot->owner))
+		return -ENODEV;
+	ret = prot->protect(prot, &buffer->sgt);
+	if (ret)
+		module_put(prot->owner);
+	buffer->protected = !ret;
+	return ret;
+}
+
+/* 0 once the memory is back in the normal world, cleared; else an errno. */
+static int dma_heap_buffer_unprotect(struct dma_heap_buffer *buffer)
+{
+	int ret;
+
+	if (!buffer->protected)
+		return 0;
+	ret = buffer->protector->unprotect(buffer->protector, &buffer->sgt);
+	if (ret) {
+		pr_err("dma-heaps: %s: %s could not give back %zu bytes of protected memory (%d); they are leaked\n",
+		       dma_heap_get_name(buffer->heap), buffer->protector->name,
+		       buffer->len, ret);
+		return ret;
+	}
+	buffer->protected = false;
+	module_put(buffer->protector->owner);
+	return 0;
+}
+
 static void dma_heap_buffer_release(struct dma_buf *dmabuf)
 {
 	struct dma_heap_buffer *buffer = dmabuf->priv;
@@ -424,6 +469,12 @@ static void dma_heap_buffer_release(struct dma_buf *dmabuf)
 	if (WARN_ON(buffer->vmap_cnt))
 		vunmap(buffer->vaddr);
 
+	/*
+	 * Memory that stays protected is never handed out again: the buffer
+	 * keeps it, and the heap, for good. Nothing counts it as released.
+	 */
+	if (dma_heap_buffer_unprotect(buffer))
+		return;
 	buffer->ops->release(buffer);
 	if (stats) {
 		atomic64_sub(len, &stats->bytes);
@@ -445,6 +496,20 @@ static const struct dma_buf_ops dma_heap_buffer_ops = {
 	.mmap = dma_heap_buffer_mmap,
 	.vmap = dma_heap_buffer_vmap,
 	.vunmap = dma_heap_buffer_vunmap,
+	.release = dma_heap_buffer_release,
+};
+
+/*
+ * A protected heap's buffers: no kernel mapping at all (the dma-buf core
+ * answers vmap with -EINVAL, as for any exporter without one), mmap
+ * refused with -EPERM, CPU-access syncs with nothing to do.
+ */
+static const struct dma_buf_ops dma_heap_protected_buffer_ops = {
+	.attach = dma_heap_buffer_attach,
+	.detach = dma_heap_buffer_detach,
+	.map_dma_buf = dma_heap_buffer_map,
+	.unmap_dma_buf = dma_heap_buffer_unmap,
+	.mmap = dma_heap_buffer_mmap,
 	.release = dma_heap_buffer_release,
 };
 
@@ -475,7 +540,17 @@ void dma_heap_buffer_init(struct dma_heap_buffer *buffer,
 	buffer->vaddr = NULL;
 	buffer->uncached = inst->uncached;
 	buffer->no_linear_map = false;
+	buffer->protector = inst->protector;
+	buffer->protected = false;
 	buffer->stats = NULL;
+	/*
+	 * The CPU neither caches nor maps protected memory: devices map it
+	 * by address, never bounced through swiotlb, which would copy it.
+	 */
+	if (buffer->protector) {
+		buffer->uncached = true;
+		buffer->no_linear_map = true;
+	}
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_init, DMA_BUF);
 
@@ -485,32 +560,51 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_init, DMA_BUF);
  *		describes zeroed memory of exactly @buffer->len bytes
  * @fd_flags:	flags for the dma-buf's file
  *
- * On success the dma-buf owns @buffer: @buffer->ops->release runs when the
- * dma-buf is freed. On failure the caller still owns @buffer and must
- * release its memory.
+ * The buffer is the exporter's from here on: @buffer->ops->release runs
+ * when the dma-buf is freed, or before this returns an error. A protected
+ * heap's buffer is protected before the dma-buf exists; memory that its
+ * protector could not give back after a failed export is never released
+ * (it is leaked, and the heap is held for good).
  *
  * Return: the dma-buf, or an ERR_PTR(): -ENODEV when the module providing
- * the heap is being unloaded, or an error of dma_buf_export().
+ * the heap is being unloaded, the protector's error, or an error of
+ * dma_buf_export().
  */
 struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
 				       u32 fd_flags)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct dma_heap *heap = buffer->heap;
 	struct dma_buf *dmabuf;
+	int ret;
 
 	exp_info.exp_name = dma_heap_get_name(buffer->heap);
-	exp_info.ops = &dma_heap_buffer_ops;
+	exp_info.ops = buffer->protector ? &dma_heap_protected_buffer_ops :
+					   &dma_heap_buffer_ops;
 	exp_info.size = buffer->len;
 	exp_info.flags = fd_flags;
 	exp_info.priv = buffer;
 
 	/* A user of the heap, and so of its type's module, while it lives. */
-	if (!dma_heap_get(buffer->heap))
+	if (!dma_heap_get(heap)) {
+		buffer->ops->release(buffer);
 		return ERR_PTR(-ENODEV);
+	}
+	ret = dma_heap_buffer_protect(buffer);
+	if (ret) {
+		dmabuf = ERR_PTR(ret);
+		goto err_release;
+	}
 	dmabuf = dma_buf_export(&exp_info);
-	if (IS_ERR(dmabuf))
-		dma_heap_put(buffer->heap);
+	if (IS_ERR(dmabuf) && dma_heap_buffer_unprotect(buffer))
+		return dmabuf;	/* leaked, and the heap with it */
+	if (!IS_ERR(dmabuf))
+		return dmabuf;
 
+err_release:
+	/* @buffer is freed here: @heap is what is left to put. */
+	buffer->ops->release(buffer);
+	dma_heap_put(heap);
 	return dmabuf;
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_export, DMA_BUF);
@@ -525,7 +619,9 @@ void dma_heap_buffer_count_in(struct dma_buf *dmabuf,
 {
 	struct dma_heap_buffer *buffer = dmabuf->priv;
 
-	if (WARN_ON_ONCE(dmabuf->ops != &dma_heap_buffer_ops || buffer->stats))
+	if (WARN_ON_ONCE((dmabuf->ops != &dma_heap_buffer_ops &&
+			  dmabuf->ops != &dma_heap_protected_buffer_ops) ||
+			 buffer->stats))
 		return;
 	buffer->stats = stats;
 	atomic64_add(buffer->len, &stats->bytes);

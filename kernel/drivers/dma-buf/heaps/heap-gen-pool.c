@@ -142,11 +142,11 @@ struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
 	dma_heap_buffer_init(&buf->base, heap, inst,
 			     &dma_heap_gen_pool_buffer_ops, len);
 	buf->base.uncached |= no_map;
-	buf->base.no_linear_map = no_map;
+	buf->base.no_linear_map |= no_map;
 	dmabuf = dma_heap_buffer_export(&buf->base, fd_flags);
 	if (!IS_ERR(dmabuf))
 		return dmabuf;
-	dma_heap_gen_pool_release(&buf->base);
+	/* The exporter has released the buffer, and its range. */
 	ret = PTR_ERR(dmabuf);
 	goto err_not_full;
 

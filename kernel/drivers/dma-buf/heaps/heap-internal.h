@@ -59,6 +59,7 @@ struct dma_heap_pool *dma_heap_get_pool(struct dma_heap *heap);
 u64 dma_heap_used_bytes(struct dma_heap *heap);
 u64 dma_heap_buffer_count(struct dma_heap *heap);
 void dma_heap_registry_flush(void);
+bool dma_heap_protector_registered(const char *name);
 
 /* The page pool, for tests. */
 struct dma_heap_pool;

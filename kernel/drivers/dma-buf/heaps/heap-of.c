@@ -173,6 +173,25 @@ static void heap_parse_caching(struct heap_node *hn)
 			    hn->desc.no_map;
 }
 
+/*
+ * "protected-by": the memory is behind a firewall that the CPU's normal
+ * world must not cross, and the string names the protector that keeps it
+ * there. A protected heap is uncached: the CPU never maps its buffers.
+ */
+static void heap_parse_protection(struct heap_node *hn)
+{
+	const char *name;
+
+	if (!of_property_present(hn->np, "protected-by"))
+		return;
+	if (of_property_read_string(hn->np, "protected-by", &name) || !*name) {
+		heap_node_bad(hn, "protected-by", "names no protector");
+		return;
+	}
+	hn->desc.protected_by = name;
+	hn->desc.uncached = true;
+}
+
 static void heap_parse_node(struct heap_node *hn, struct device_node *container)
 {
 	struct dma_heap_desc *desc = &hn->desc;
@@ -205,6 +224,8 @@ static void heap_parse_node(struct heap_node *hn, struct device_node *container)
 		heap_parse_sizes(hn);
 	if (!hn->bad)
 		heap_parse_caching(hn);
+	if (!hn->bad)
+		heap_parse_protection(hn);
 
 	if (!of_property_present(hn->np, "fallback-heap"))
 		return;
@@ -259,16 +280,31 @@ static void heap_check_unique(struct heap_node *nodes, int n)
 	}
 }
 
-/* Cached heaps fall back to cached ones only, uncached to uncached. */
+static const char *heap_kind(const struct dma_heap_desc *desc)
+{
+	if (desc->protected_by)
+		return desc->protected_by;
+	return desc->uncached ? "uncached" : "cached";
+}
+
+/*
+ * Cached heaps fall back to cached ones only, uncached to uncached, and
+ * protected heaps to heaps of the same protector only.
+ */
 static int heap_check_kind(struct heap_node *hn, struct heap_node *next)
 {
-	const char *kind = hn->desc.uncached ? "uncached" : "cached";
+	const struct dma_heap_desc *a = &hn->desc;
+	const struct dma_heap_desc *b = next ? &next->desc : NULL;
 
-	if (!next || next->bad || next->desc.uncached == hn->desc.uncached)
+	if (!next || next->bad ||
+	    (a->uncached == b->uncached && !a->protected_by == !b->protected_by &&
+	     (!a->protected_by || !strcmp(a->protected_by, b->protected_by))))
 		return 0;
-	heap_node_bad(hn, "fallback-heap", "%s is %s and %s is %s",
-		      hn->desc.name, kind, next->desc.name,
-		      next->desc.uncached ? "uncached" : "cached");
+	heap_node_bad(hn, "fallback-heap", "%s is %s%s and %s is %s%s",
+		      a->name, a->protected_by ? "protected by " : "",
+		      heap_kind(a), next->desc.name,
+		      next->desc.protected_by ? "protected by " : "",
+		      heap_kind(&next->desc));
 	return -EINVAL;
 }
 

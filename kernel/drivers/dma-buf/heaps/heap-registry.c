@@ -110,6 +110,7 @@ struct dma_heap_decl {
  */
 static DEFINE_MUTEX(registry_lock);
 static LIST_HEAD(dma_heap_types);
+static LIST_HEAD(dma_heap_protectors);
 static LIST_HEAD(dma_heap_decls);
 static LIST_HEAD(created_heaps);
 
@@ -378,17 +379,29 @@ static struct registered_heap *created_heap(const char *name)
 
 /*
  * @target, if @rh may fall back to it: a buffer asked of a cached heap
- * must not come out uncached, or the reverse. The device tree layer
+ * must not come out uncached, or the reverse, and protected memory stays
+ * with heaps of its protector: neither an unprotected buffer where a
+ * protected one was asked for, nor the reverse. The device tree layer
  * refuses such chains already; this holds for every declaration.
  */
+static const char *heap_kind(const struct registered_heap *rh)
+{
+	if (rh->inst.protector)
+		return rh->inst.protector->name;
+	return rh->inst.uncached ? "uncached" : "cached";
+}
+
 static struct registered_heap *fallback_of_kind(struct registered_heap *rh,
 						struct registered_heap *target)
 {
-	if (!target || target->inst.uncached == rh->inst.uncached)
+	if (!target || (target->inst.uncached == rh->inst.uncached &&
+			target->inst.protector == rh->inst.protector))
 		return target;
-	pr_err("dma-heaps: %s: fallback-heap: %s is %s and %s is %s; not falling back\n",
-	       rh->name, rh->name, rh->inst.uncached ? "uncached" : "cached",
-	       target->name, target->inst.uncached ? "uncached" : "cached");
+	pr_err("dma-heaps: %s: fallback-heap: %s is %s%s and %s is %s%s; not falling back\n",
+	       rh->name, rh->name, rh->inst.protector ? "protected by " : "",
+	       heap_kind(rh), target->name,
+	       target->inst.protector ? "protected by " : "",
+	       heap_kind(target));
 	return NULL;
 }
 
@@ -472,6 +485,15 @@ static ssize_t cached_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(cached);
 
+static ssize_t protected_by_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct dma_heap_protector *prot = dev_to_registered(dev)->inst.protector;
+
+	return sysfs_emit(buf, "%s\n", prot ? prot->name : "");
+}
+static DEVICE_ATTR_RO(protected_by);
+
 static ssize_t size_bytes_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
 {
@@ -513,6 +535,7 @@ static DEVICE_ATTR_RO(fallback_count);
 static struct attribute *registered_heap_attrs[] = {
 	&dev_attr_type.attr,
 	&dev_attr_cached.attr,
+	&dev_attr_protected_by.attr,
 	&dev_attr_size_bytes.attr,
 	&dev_attr_used_bytes.attr,
 	&dev_attr_buffers.attr,
@@ -615,7 +638,8 @@ struct dma_heap_pool *dma_heap_get_pool(struct dma_heap *heap)
 EXPORT_SYMBOL_IF_KUNIT(dma_heap_get_pool);
 
 static struct registered_heap *registered_heap_alloc(struct dma_heap_decl *decl,
-						     const struct dma_heap_type *type)
+						     const struct dma_heap_type *type,
+						     struct dma_heap_protector *prot)
 {
 	const struct dma_heap_desc *desc = &decl->desc;
 	struct registered_heap *rh = kzalloc(sizeof(*rh), GFP_KERNEL);
@@ -634,6 +658,10 @@ static struct registered_heap *registered_heap_alloc(struct dma_heap_decl *decl,
 	rh->pooled = desc->pool_size;
 	rh->inst.uncached = desc->uncached ||
 			    type->caching == DMA_HEAP_UNCACHED_ONLY;
+	rh->inst.protector = prot;
+	/* The CPU never caches a protected heap's memory. */
+	if (prot)
+		rh->inst.uncached = true;
 	init_completion(&rh->walkers_gone);
 	INIT_LIST_HEAD(&rh->node);
 	if (!rh->name || (desc->fallback && !rh->fallback) ||
@@ -696,10 +724,57 @@ static int create_pool(struct registered_heap *rh,
 	return 0;
 }
 
+static struct dma_heap_protector *dma_heap_protector_find(const char *name)
+{
+	struct dma_heap_protector *prot;
+
+	lockdep_assert_held(&registry_lock);
+	list_for_each_entry(prot, &dma_heap_protectors, list)
+		if (!strcmp(prot->name, name))
+			return prot;
+	return NULL;
+}
+
+/*
+ * Whether a heap of @type declared by @desc can be created now, as far as
+ * protection goes: false when its protector is not registered yet (the
+ * declaration waits for it) or cannot serve it (refused, with a line
+ * naming the node); @prot is then the heap's protector, or NULL.
+ */
+static bool protector_fits(const struct dma_heap_desc *desc,
+			   const struct dma_heap_type *type,
+			   struct dma_heap_protector **prot)
+{
+	*prot = NULL;
+	if (!desc->protected_by)
+		return true;
+	*prot = dma_heap_protector_find(desc->protected_by);
+	if (!*prot)
+		return false;
+	if (!type->protectable)
+		dma_heap_desc_err(desc, "protected-by",
+				  "%s heaps cannot be protected", type->name);
+	else if ((*prot)->no_map_only && !desc->no_map)
+		dma_heap_desc_err(desc, "protected-by",
+				  "%s protects no-map regions only",
+				  (*prot)->name);
+	else if ((*prot)->mapped_only && desc->no_map)
+		dma_heap_desc_err(desc, "protected-by",
+				  "%s protects memory in the kernel's linear map only, and the region is no-map",
+				  (*prot)->name);
+	else if (desc->pool_size)
+		dma_heap_desc_err(desc, "pool-size",
+				  "a protected heap keeps no pool: its memory goes back cleared when freed");
+	else
+		return true;
+	return false;
+}
+
 static void dma_heap_decl_create(struct dma_heap_decl *decl,
 				 const struct dma_heap_type *type)
 {
 	const struct dma_heap_desc *desc = &decl->desc;
+	struct dma_heap_protector *prot;
 	struct dma_heap_export_info info = {
 		.name = desc->name,
 		.ops = &registry_heap_ops,
@@ -710,6 +785,8 @@ static void dma_heap_decl_create(struct dma_heap_decl *decl,
 	struct dma_heap *heap;
 
 	lockdep_assert_held(&registry_lock);
+	if (!protector_fits(desc, type, &prot))
+		return;
 	/*
 	 * A no-map region is uncached by nature, whatever its type says:
 	 * only a declaration that asks for it is refused.
@@ -728,7 +805,7 @@ static void dma_heap_decl_create(struct dma_heap_decl *decl,
 		return;
 	}
 
-	rh = registered_heap_alloc(decl, type);
+	rh = registered_heap_alloc(decl, type, prot);
 	if (!rh) {
 		dma_heap_desc_err(desc, NULL, "out of memory");
 		return;
@@ -771,6 +848,7 @@ static void dma_heap_decl_free(struct dma_heap_decl *decl)
 	kfree_const(decl->desc.compatible);
 	kfree_const(decl->desc.origin);
 	kfree_const(decl->desc.fallback);
+	kfree_const(decl->desc.protected_by);
 	fwnode_handle_put(decl->desc.node);
 	kfree(decl);
 }
@@ -789,9 +867,13 @@ static struct dma_heap_decl *dma_heap_decl_alloc(const struct dma_heap_desc *des
 					  GFP_KERNEL);
 	decl->desc.fallback = desc->fallback ?
 			      kstrdup_const(desc->fallback, GFP_KERNEL) : NULL;
+	decl->desc.protected_by = desc->protected_by ?
+				  kstrdup_const(desc->protected_by, GFP_KERNEL) :
+				  NULL;
 	decl->desc.node = fwnode_handle_get(desc->node);
 	if (!decl->desc.name || !decl->desc.compatible || !decl->desc.origin ||
-	    (desc->fallback && !decl->desc.fallback)) {
+	    (desc->fallback && !decl->desc.fallback) ||
+	    (desc->protected_by && !decl->desc.protected_by)) {
 		dma_heap_decl_free(decl);
 		return NULL;
 	}
@@ -968,16 +1050,108 @@ void dma_heap_type_unregister(struct dma_heap_type *type)
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_type_unregister, DMA_BUF);
 
+/* For tests: is a protector of that name registered? */
+bool dma_heap_protector_registered(const char *name)
+{
+	bool found;
+
+	mutex_lock(&registry_lock);
+	found = dma_heap_protector_find(name);
+	mutex_unlock(&registry_lock);
+	return found;
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_heap_protector_registered);
+
+/**
+ * dma_heap_protector_register - make a protector available to heaps
+ * @prot: the protector; it must stay valid until
+ *	  dma_heap_protector_unregister()
+ *
+ * Creates every declared heap that names it and whose type is
+ * registered.
+ *
+ * Return: 0, -EINVAL for an incomplete protector, -EEXIST if one of the
+ * same name is registered.
+ */
+int dma_heap_protector_register(struct dma_heap_protector *prot)
+{
+	struct dma_heap_type *type;
+	struct dma_heap_decl *decl;
+
+	if (!prot->name || !prot->protect || !prot->unprotect ||
+	    (prot->no_map_only && prot->mapped_only))
+		return -EINVAL;
+
+	mutex_lock(&registry_lock);
+	if (dma_heap_protector_find(prot->name)) {
+		mutex_unlock(&registry_lock);
+		pr_err("dma-heaps: protector %s is registered already\n",
+		       prot->name);
+		return -EEXIST;
+	}
+	list_add_tail(&prot->list, &dma_heap_protectors);
+	list_for_each_entry(decl, &dma_heap_decls, list) {
+		if (decl->rh || !decl->desc.protected_by ||
+		    strcmp(decl->desc.protected_by, prot->name))
+			continue;
+		type = dma_heap_type_find(decl->desc.compatible);
+		if (type)
+			dma_heap_decl_create(decl, type);
+	}
+	mutex_unlock(&registry_lock);
+
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_protector_register, DMA_BUF);
+
+/**
+ * dma_heap_protector_unregister - withdraw a protector and its heaps
+ * @prot: a registered protector
+ *
+ * Its heaps are removed; their declarations stay, so the heaps come back
+ * if it registers again. Buffers still alive keep their memory protected
+ * until freed, and keep the protector's module loaded until then.
+ */
+void dma_heap_protector_unregister(struct dma_heap_protector *prot)
+{
+	struct registered_heap *rh, *tmp;
+	struct dma_heap_decl *decl;
+	LIST_HEAD(gone);
+
+	mutex_lock(&registry_lock);
+	list_del(&prot->list);
+	list_for_each_entry(decl, &dma_heap_decls, list) {
+		if (!decl->rh || decl->rh->inst.protector != prot)
+			continue;
+		unlink_heap(decl->rh);
+		list_add_tail(&decl->rh->removal, &gone);
+		decl->rh = NULL;
+	}
+	mutex_unlock(&registry_lock);
+
+	list_for_each_entry_safe(rh, tmp, &gone, removal)
+		finish_removal(rh);
+	wait_event(removals_done, !atomic_read(&removals));
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_protector_unregister, DMA_BUF);
+
 /* Heaps declared for types that never came: say so once boot is over. */
 static int __init dma_heap_report_missing_types(void)
 {
 	struct dma_heap_decl *decl;
 
 	mutex_lock(&registry_lock);
-	list_for_each_entry(decl, &dma_heap_decls, list)
-		if (!decl->rh && !dma_heap_type_find(decl->desc.compatible))
+	list_for_each_entry(decl, &dma_heap_decls, list) {
+		if (decl->rh)
+			continue;
+		if (!dma_heap_type_find(decl->desc.compatible))
 			pr_warn("dma-heaps: %s: compatible: no heap type %s registered (yet); the heap appears if a module provides it\n",
 				decl->desc.origin, decl->desc.compatible);
+		else if (decl->desc.protected_by &&
+			 !dma_heap_protector_find(decl->desc.protected_by))
+			pr_warn("dma-heaps: %s: protected-by: no protector %s registered (yet); the heap appears if a module provides it\n",
+				decl->desc.origin, decl->desc.protected_by);
+	}
 	mutex_unlock(&registry_lock);
 	return 0;
 }

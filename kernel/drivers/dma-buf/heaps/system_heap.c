@@ -205,7 +205,6 @@ static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 {
 	struct dma_heap_pool *pool = inst->pool;
 	struct dma_heap_buffer *buffer;
-	struct dma_buf *dmabuf;
 	LIST_HEAD(pages);
 	int nents;
 	int ret;
@@ -229,12 +228,8 @@ static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 
 	dma_heap_buffer_init(buffer, heap, inst, &system_heap_buffer_ops, len);
 	buffer->priv = inst;
-	dmabuf = dma_heap_buffer_export(buffer, fd_flags);
-	if (IS_ERR(dmabuf)) {
-		system_heap_release(buffer);
-		return dmabuf;
-	}
-	return dmabuf;
+	/* On failure the exporter has released the buffer. */
+	return dma_heap_buffer_export(buffer, fd_flags);
 
 err_free_pages:
 	system_heap_free_pages(pool, &pages);
@@ -261,6 +256,7 @@ static struct dma_heap_type system_heap_type = {
 	.pool_ops = &system_heap_pool_ops,
 	.pool_orders = system_heap_pool_orders,
 	.caching = DMA_HEAP_CACHED_OR_UNCACHED,
+	.protectable = true,
 };
 
 static int __init system_heap_init(void)
