@@ -43,6 +43,7 @@ struct heap {
 	__u64 buffers0;		/* buffers at the last snapshot */
 	int fallback;		/* index of the fallback heap, or -1 */
 	bool selected;		/* named on the command line, or "all" */
+	bool protected;		/* protected_by set: the CPU cannot map it */
 };
 
 /* Every heap in sysfs, in name order; see load_heaps(). */

@@ -9,7 +9,8 @@
  * its class device exports in /sys/class/dma_heap/<name>/.  "alloc" takes
  * N buffers from one heap, holds them all at once (so a heap can be driven
  * to exhaustion), and checks that every buffer arrives zero-filled and
- * keeps what is written to it through the dma-buf mmap and sync interface.
+ * keeps what is written to it through the dma-buf mmap and sync interface;
+ * for a protected heap, that the CPU cannot map the buffers instead.
  *
  * Exit status: 0 on success, 1 when an allocation or check fails, 2 on a
  * usage error.
@@ -257,11 +258,12 @@ static void cell_number(const char *heap, const char *attr, bool bytes,
 		snprintf(cell, ATTR_LEN, "%llu", val);
 }
 
-enum { COL_NAME, COL_TYPE, COL_CACHED, COL_SIZE, COL_USED, COL_BUFFERS,
-	COL_FALLBACK, NR_COLS };
+enum { COL_NAME, COL_TYPE, COL_CACHED, COL_PROTECTED, COL_SIZE, COL_USED,
+	COL_BUFFERS, COL_FALLBACK, NR_COLS };
 
 static const char * const col_title[NR_COLS] = {
-	"NAME", "TYPE", "CACHED", "SIZE", "USED", "BUFFERS", "FALLBACK",
+	"NAME", "TYPE", "CACHED", "PROTECTED", "SIZE", "USED", "BUFFERS",
+	"FALLBACK",
 };
 
 /* Numbers are right-aligned so that their magnitudes line up. */
@@ -279,6 +281,8 @@ static void fill_row(struct heap_row *row)
 	snprintf(row->cell[COL_NAME], ATTR_LEN, "%s", row->name);
 	cell_string(row->name, "type", row->cell[COL_TYPE]);
 	cell_cached(row->name, row->cell[COL_CACHED]);
+	/* The protector's name; "-" for a heap the CPU may map. */
+	cell_string(row->name, "protected_by", row->cell[COL_PROTECTED]);
 	cell_number(row->name, "size_bytes", true, true, row->cell[COL_SIZE]);
 	cell_number(row->name, "used_bytes", true, false, row->cell[COL_USED]);
 	cell_number(row->name, "buffers", false, false,
@@ -559,6 +563,42 @@ out:
 	return ret ? -1 : 0;
 }
 
+/**
+ * check_protected_buffer() - check that the CPU cannot map a buffer
+ * @buf: a buffer of a protected heap
+ * @idx: its index
+ *
+ * The kernel never maps a protected heap's buffers for the CPU: mmap()
+ * fails with EPERM, and DMA_BUF_IOCTL_SYNC does nothing and succeeds.
+ *
+ * Return: 0, or -1 after printing what went wrong.
+ */
+static int check_protected_buffer(const struct buffer *buf, unsigned int idx)
+{
+	void *map;
+	int ret;
+
+	map = mmap(NULL, buf->size, PROT_READ, MAP_SHARED, buf->fd, 0);
+	if (map != MAP_FAILED) {
+		munmap(map, buf->size);
+		fprintf(stderr, PROG ": buffer %u: a protected buffer was mapped\n",
+			idx);
+		return -1;
+	}
+	if (errno != EPERM) {
+		fprintf(stderr, PROG ": buffer %u: mmap of a protected buffer failed with %s, not EPERM\n",
+			idx, strerror(errno));
+		return -1;
+	}
+	ret = hu_buf_sync(buf->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	if (ret)
+		return sync_failed(idx, "start rw", ret);
+	ret = hu_buf_sync(buf->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	if (ret)
+		return sync_failed(idx, "end rw", ret);
+	return 0;
+}
+
 struct alloc_args {
 	const char *heap;
 	__u64 size;
@@ -721,12 +761,12 @@ static void hold_until_eof(unsigned int nr)
 static int cmd_alloc(int argc, char **argv)
 {
 	struct alloc_args args = { 0 };
-	char size_str[ATTR_LEN], exp[ATTR_LEN];
+	char size_str[ATTR_LEN], exp[ATTR_LEN], protector[ATTR_LEN];
 	unsigned int i, nr, bad = 0;
 	__u64 start, alloc_us = 0;
 	struct buffer *bufs;
 	int heap_fd, ret;
-	bool ok;
+	bool ok, protected;
 
 	ret = parse_alloc_args(argc, argv, &args);
 	if (ret)
@@ -745,6 +785,10 @@ static int cmd_alloc(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 
+	/* A protected heap falls back only to heaps of its protector. */
+	protected = !hu_read_attr(sysfs_dir, args.heap, "protected_by",
+				  protector, sizeof(protector)) && *protector;
+
 	start = hu_now_ns();
 	nr = alloc_all(heap_fd, &args, bufs);
 	/* The buffers alone keep what they need, held or not. */
@@ -757,7 +801,8 @@ static int cmd_alloc(int argc, char **argv)
 	for (i = 0; i < nr; i++) {
 		alloc_us += bufs[i].alloc_us;
 		hu_buf_exporter(bufs[i].fd, exp, sizeof(exp));
-		ret = check_buffer(&bufs[i], i);
+		ret = protected ? check_protected_buffer(&bufs[i], i) :
+				  check_buffer(&bufs[i], i);
 		if (ret)
 			bad++;
 		if (!args.quiet)

@@ -79,6 +79,8 @@ make_fakes()
 	printf 'system\n' >"$sys/reserved/fallback"
 	printf 'carveout\n' >"$sys/carveout/type"
 	printf '0\n' >"$sys/carveout/cached"
+	printf 'firmware\n' >"$sys/carveout/protected_by"
+	printf '\n' >"$sys/system/protected_by"
 	printf '1048575\n' >"$sys/carveout/size_bytes"
 	printf 'junk\n' >"$sys/carveout/used_bytes"
 	printf '1536\n' >"$sys/carveout/buffers"
@@ -181,18 +183,18 @@ test_devices()
 
 	DMA_HEAP_DEV=$TMP/empty run list
 	expect "$1list-empty" 0
-	if [[ $(cat "$TMP/out") != "NAME  TYPE  CACHED  SIZE  USED  BUFFERS  FALLBACK" ]]; then
+	if [[ $(cat "$TMP/out") != "NAME  TYPE  CACHED  PROTECTED  SIZE  USED  BUFFERS  FALLBACK" ]]; then
 		fail "$1list-empty-table" "$(cat "$TMP/out")"
 	fi
 
 	DMA_HEAP_DEV=$TMP/dev DMA_HEAP_SYSFS=$TMP/sys run list
 	expect "$1list-fake" 0
 	cat >"$TMP/want" <<-'EOF'
-	NAME      TYPE      CACHED  SIZE  USED  BUFFERS  FALLBACK
-	carveout  carveout  no      1.0M     ?     1536  -
-	reserved  cma       ?        64M  1.5G        0  system
-	stock     -         -          -     -        -  -
-	system    system    yes        -   12K        3  -
+	NAME      TYPE      CACHED  PROTECTED  SIZE  USED  BUFFERS  FALLBACK
+	carveout  carveout  no      firmware   1.0M     ?     1536  -
+	reserved  cma       ?       -           64M  1.5G        0  system
+	stock     -         -       -             -     -        -  -
+	system    system    yes     -             -   12K        3  -
 	EOF
 	if diff -u "$TMP/want" "$TMP/out" >"$TMP/diff"; then
 		pass "$1list-table"
@@ -211,7 +213,7 @@ test_format()
 	while read -r bytes want; do
 		echo "$bytes" >"$TMP/fsys/h/used_bytes"
 		DMA_HEAP_DEV=$TMP/fdev DMA_HEAP_SYSFS=$TMP/fsys run list
-		got=$(awk 'NR == 2 { print $5 }' "$TMP/out")
+		got=$(awk 'NR == 2 { print $6 }' "$TMP/out")
 		if [[ $got == "$want" ]]; then
 			pass "$1format-$bytes"
 		else
