@@ -83,14 +83,15 @@ header() {
 }
 
 # heap_list LOG: the names in the demo's "dma-heap list" table (NAME
-# TYPE CACHED SIZE USED BUFFERS FALLBACK), sorted, one a line. Kernel
-# messages on the console are skipped; any other line ends the table.
+# TYPE CACHED PROTECTED SIZE USED BUFFERS FALLBACK), sorted, one a line.
+# Kernel messages on the console are skipped; any other line ends the
+# table.
 heap_list() {
 	awk '/^### dma-heap list/ { on = 1; next }
 	     !on || /^\[/ { next }
 	     /^#/ { on = 0; next }
-	     NF == 7 && $1 == "NAME" { next }
-	     NF == 7 { print $1; next }
+	     NF == 8 && $1 == "NAME" { next }
+	     NF == 8 { print $1; next }
 	     { on = 0 }' "$1" | LC_ALL=C sort
 }
 

@@ -117,7 +117,7 @@ vm_suites() {
 
 # The default overlay: every heap type, fallback chains.
 stage_vm() {
-	vm_suites test "$TOP/dts/vm.dtso" camera:cma:system:system-uncached:video
+	vm_suites test "$TOP/dts/vm.dtso" camera:cma:protected,secure-camera:protected,secure-video:system:system-uncached:video
 }
 
 # No heap node at all: exactly mainline's heaps and names.
@@ -204,7 +204,7 @@ stage_vm_debug() {
 
 	# The 100,000-call fuzz runs in the vm stage; under KASAN a fifth
 	# of it covers the same paths in a quarter of the time.
-	vm_suites debug "$TOP/dts/vm.dtso" camera:cma:system:system-uncached:video debug \
+	vm_suites debug "$TOP/dts/vm.dtso" camera:cma:protected,secure-camera:protected,secure-video:system:system-uncached:video debug \
 		HOSTILE_CALLS=20000 || rc=1
 	# The KUnit suites again, where kobject releases are delayed and
 	# KASAN watches them.
