@@ -21,6 +21,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/fcntl.h>
 #include <linux/file.h>
+#include <linux/genalloc.h>
 #include <linux/gfp.h>
 #include <linux/iosys-map.h>
 #include <linux/module.h>
@@ -1567,6 +1568,172 @@ static void linear_map_protector_unmaps_live_buffers(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, memchr_inv(vaddr, 0, desc.size));
 }
 
+/*
+ * Memory without struct pages (an on-chip SRAM): a gen_pool whose
+ * addresses are a kernel mapping of it and whose physical addresses are
+ * not RAM. The test's "SRAM" is a kernel buffer standing in for the I/O
+ * mapping; the physical addresses are QEMU virt's PCIe window, which
+ * nothing here ever touches: the exporter hands them to importers only.
+ */
+#define TEST_COMPATIBLE_IO	"test,dma-heap-io"
+#define TEST_IO_PHYS		0x10000000
+#define TEST_IO_SIZE		SZ_1M
+
+struct test_io {
+	struct gen_pool *pool;
+	void *mapping;
+};
+
+/* The one heap of this type a test makes. */
+static struct test_io *created_io;
+
+static void *io_create(const struct dma_heap_desc *desc)
+{
+	struct test_io *io = kzalloc(sizeof(*io), GFP_KERNEL);
+
+	if (!io)
+		return ERR_PTR(-ENOMEM);
+	io->mapping = vmalloc(TEST_IO_SIZE);
+	io->pool = gen_pool_create(PAGE_SHIFT, NUMA_NO_NODE);
+	if (!io->mapping || !io->pool ||
+	    gen_pool_add_virt(io->pool, (unsigned long)io->mapping,
+			      TEST_IO_PHYS, TEST_IO_SIZE, NUMA_NO_NODE)) {
+		if (io->pool)
+			gen_pool_destroy(io->pool);
+		vfree(io->mapping);
+		kfree(io);
+		return ERR_PTR(-ENOMEM);
+	}
+	/* What the last user of the "SRAM" left there. */
+	memset(io->mapping, 0xa5, TEST_IO_SIZE);
+	created_io = io;
+	return io;
+}
+
+static void io_destroy(void *priv)
+{
+	struct test_io *io = priv;
+
+	created_io = NULL;
+	gen_pool_destroy(io->pool);
+	vfree(io->mapping);
+	kfree(io);
+}
+
+static struct dma_buf *io_allocate(struct dma_heap *heap,
+				   struct dma_heap_instance *inst,
+				   unsigned long len, u32 fd_flags)
+{
+	struct test_io *io = inst->priv;
+
+	return dma_heap_gen_pool_allocate(heap, inst, io->pool, len, fd_flags,
+					  DMA_HEAP_GEN_POOL_IO);
+}
+
+static struct dma_heap_type io_type = {
+	.name = "kunit-io",
+	.compatible = TEST_COMPATIBLE_IO,
+	.owner = THIS_MODULE,
+	.create = io_create,
+	.destroy = io_destroy,
+	.allocate = io_allocate,
+	.caching = DMA_HEAP_UNCACHED_ONLY,
+};
+
+/*
+ * A buffer of memory without struct pages is zeroed through the pool's
+ * own mapping, carries no page in its table, reaches an importer by
+ * address only, and is vmapped as I/O memory through that same mapping.
+ */
+static void io_memory_buffers_are_described_by_address(struct kunit *test)
+{
+	struct dma_heap_desc desc = {
+		.name = "kunit-io",
+		.compatible = TEST_COMPATIBLE_IO,
+	};
+	struct dma_buf_attachment *attach;
+	struct dma_heap_buffer *buffer;
+	struct test_io *io;
+	struct dma_heap *heap;
+	struct dma_buf *dmabuf;
+	struct iosys_map map;
+	struct sg_table *sgt;
+	struct device *dev;
+
+	if (pfn_valid(PHYS_PFN(TEST_IO_PHYS)))
+		kunit_skip(test, "%#x is RAM on this machine", TEST_IO_PHYS);
+	KUNIT_ASSERT_EQ(test, dma_heap_type_register(&io_type), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							test_type_unregister,
+							&io_type), 0);
+	heap = declare_heap(test, &desc);
+	dmabuf = alloc_from(heap, SZ_64K);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	buffer = dmabuf->priv;
+	io = created_io;
+
+	KUNIT_EXPECT_TRUE(test, buffer->no_pages);
+	KUNIT_EXPECT_TRUE(test, buffer->uncached);
+	KUNIT_EXPECT_NULL(test, sg_page(buffer->sgt.sgl));
+	KUNIT_EXPECT_GE(test, buffer->phys, (phys_addr_t)TEST_IO_PHYS);
+	KUNIT_EXPECT_LT(test, buffer->phys,
+			(phys_addr_t)TEST_IO_PHYS + TEST_IO_SIZE);
+	KUNIT_EXPECT_NULL(test, memchr_inv(io->mapping +
+					   (buffer->phys - TEST_IO_PHYS),
+					   0, SZ_64K));
+
+	KUNIT_ASSERT_EQ(test, dma_buf_vmap_unlocked(dmabuf, &map), 0);
+	KUNIT_EXPECT_TRUE(test, map.is_iomem);
+	KUNIT_EXPECT_PTR_EQ(test, (void __force *)map.vaddr_iomem,
+			    io->mapping + (buffer->phys - TEST_IO_PHYS));
+	dma_buf_vunmap_unlocked(dmabuf, &map);
+
+	dev = dma_test_device(test, "dma-heap-io-importer", DMA_BIT_MASK(64));
+	attach = dma_buf_attach(dmabuf, dev);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
+	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(sgt));
+	if (!IS_ERR(sgt)) {
+		KUNIT_EXPECT_EQ(test, sgt->nents, 1);
+		KUNIT_EXPECT_EQ(test, sg_dma_address(sgt->sgl),
+				phys_to_dma(dev, buffer->phys));
+		KUNIT_EXPECT_EQ(test, sg_dma_len(sgt->sgl), SZ_64K);
+		dma_buf_unmap_attachment_unlocked(attach, sgt,
+						  DMA_BIDIRECTIONAL);
+	}
+	dma_buf_detach(dmabuf, attach);
+	put_and_flush(dmabuf);
+}
+
+/*
+ * One check for every type's memory: RAM with struct pages where a type
+ * hands out pages, anything but System RAM where it maps I/O memory.
+ */
+static void region_check_fits_the_type(struct kunit *test)
+{
+	phys_addr_t ram = test_region(test, SZ_64K), bad;
+
+	KUNIT_EXPECT_NULL(test, dma_heap_region_check(ram, SZ_64K,
+						      DMA_HEAP_REGION_PAGES,
+						      &bad));
+	KUNIT_EXPECT_NOT_NULL(test, dma_heap_region_check(ram, SZ_64K,
+							  DMA_HEAP_REGION_IO,
+							  &bad));
+	KUNIT_EXPECT_EQ(test, bad, ram);
+	KUNIT_EXPECT_NOT_NULL(test, dma_heap_region_check(ram, 0,
+							  DMA_HEAP_REGION_PAGES,
+							  &bad));
+	if (pfn_valid(PHYS_PFN(TEST_IO_PHYS)))
+		kunit_skip(test, "%#x is RAM on this machine", TEST_IO_PHYS);
+	KUNIT_EXPECT_NOT_NULL(test, dma_heap_region_check(TEST_IO_PHYS, SZ_64K,
+							  DMA_HEAP_REGION_PAGES,
+							  &bad));
+	KUNIT_EXPECT_EQ(test, bad, (phys_addr_t)TEST_IO_PHYS);
+	KUNIT_EXPECT_NULL(test, dma_heap_region_check(TEST_IO_PHYS, SZ_64K,
+						      DMA_HEAP_REGION_IO,
+						      &bad));
+}
+
 static struct kunit_case dma_heap_types_cases[] = {
 	KUNIT_CASE(chunk_pool_recycles_zeroed_chunks),
 	KUNIT_CASE(system_pool_recycles_zeroed_blocks),
@@ -1600,6 +1767,8 @@ static struct kunit_case dma_heap_types_cases[] = {
 			 protect_refusal_gen_params),
 	KUNIT_CASE(protected_heap_comes_and_goes_with_its_protector),
 	KUNIT_CASE(linear_map_protector_unmaps_live_buffers),
+	KUNIT_CASE(io_memory_buffers_are_described_by_address),
+	KUNIT_CASE(region_check_fits_the_type),
 	{}
 };
 

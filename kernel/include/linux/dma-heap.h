@@ -325,6 +325,7 @@ struct dma_heap_type {
 
 int dma_heap_type_register(struct dma_heap_type *type);
 void dma_heap_type_unregister(struct dma_heap_type *type);
+bool dma_heap_withdraw(const struct dma_heap_type *type, void *priv);
 
 int dma_heap_declare(const struct dma_heap_desc *desc);
 void dma_heap_undeclare(const char *name);
@@ -382,6 +383,14 @@ struct dma_heap_buffer_ops {
  *		region, SRAM): devices map it by physical address, which
  *		never bounces it through swiotlb, since a bounce would copy
  *		through the linear mapping
+ * @no_pages:	the memory has no struct pages (an on-chip SRAM): it is
+ *		one contiguous range at @phys, and @sgt has a single entry
+ *		with no page, which importers get filled with DMA addresses
+ *		only. Such a buffer is also @uncached and @no_linear_map
+ * @phys:	the physical address of a @no_pages buffer
+ * @io_vaddr:	a kernel mapping of a @no_pages buffer as I/O memory, which
+ *		the type keeps for the buffer's lifetime, for vmap; NULL
+ *		if it has none (vmap then fails)
  * @protector:	the protector of a protected heap's buffer, else NULL: the
  *		buffer is never mapped for the CPU
  * @protected:	@protector protected the memory and has not given it back
@@ -404,6 +413,9 @@ struct dma_heap_buffer {
 	void *priv;
 	bool uncached;
 	bool no_linear_map;
+	bool no_pages;
+	phys_addr_t phys;
+	void __iomem *io_vaddr;
 	struct dma_heap_protector *protector;
 	bool protected;
 	struct dma_heap_buffer_stats *stats;
@@ -425,14 +437,43 @@ struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
 void dma_heap_clear_pages(struct page *page, unsigned long count);
 int dma_heap_clean_pages(struct page *page, unsigned long count);
 
-int dma_heap_region_check(phys_addr_t base, phys_addr_t size,
-			  phys_addr_t *bad);
+/**
+ * enum dma_heap_region_need - what a heap type does with its memory
+ * @DMA_HEAP_REGION_PAGES:	hands it out as struct pages
+ * @DMA_HEAP_REGION_IO:		hands it out by address, maps it as I/O
+ *				memory; it has no struct pages
+ */
+enum dma_heap_region_need {
+	DMA_HEAP_REGION_PAGES,
+	DMA_HEAP_REGION_IO,
+};
+
+const char *dma_heap_region_check(phys_addr_t base, phys_addr_t size,
+				  enum dma_heap_region_need need,
+				  phys_addr_t *bad);
+
+/**
+ * enum dma_heap_gen_pool_memory - what a gen_pool's memory is to the kernel
+ * @DMA_HEAP_GEN_POOL_MAPPED:	RAM in the kernel's linear map; the pool's
+ *				addresses are physical ones
+ * @DMA_HEAP_GEN_POOL_NO_MAP:	RAM with struct pages but no linear map (a
+ *				no-map region); addresses are physical
+ * @DMA_HEAP_GEN_POOL_IO:	memory without struct pages (an on-chip
+ *				SRAM); the pool's addresses are a kernel
+ *				I/O mapping of it that lives as long as
+ *				the pool
+ */
+enum dma_heap_gen_pool_memory {
+	DMA_HEAP_GEN_POOL_MAPPED,
+	DMA_HEAP_GEN_POOL_NO_MAP,
+	DMA_HEAP_GEN_POOL_IO,
+};
 
 struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
 					   const struct dma_heap_instance *inst,
 					   struct gen_pool *pool,
 					   unsigned long len, u32 fd_flags,
-					   bool no_map);
+					   enum dma_heap_gen_pool_memory memory);
 
 #define DMA_HEAP_POOL_MAX_ORDERS	4
 

@@ -34,12 +34,15 @@ static struct dma_buf *carveout_heap_allocate(struct dma_heap *heap,
 	struct carveout_heap *carveout = inst->priv;
 
 	return dma_heap_gen_pool_allocate(heap, inst, carveout->pool, len,
-					  fd_flags, carveout->no_map);
+					  fd_flags, carveout->no_map ?
+					  DMA_HEAP_GEN_POOL_NO_MAP :
+					  DMA_HEAP_GEN_POOL_MAPPED);
 }
 
 static void *carveout_heap_create(const struct dma_heap_desc *desc)
 {
 	struct carveout_heap *carveout;
+	const char *why;
 	phys_addr_t bad;
 	int ret;
 
@@ -61,10 +64,10 @@ static void *carveout_heap_create(const struct dma_heap_desc *desc)
 	}
 
 	/* A mistyped address must not fault at the first allocation. */
-	if (dma_heap_region_check(desc->base, desc->size, &bad)) {
-		dma_heap_desc_err(desc, "memory-region",
-				  "%pa is not RAM with struct pages (outside memory?)",
-				  &bad);
+	why = dma_heap_region_check(desc->base, desc->size,
+				    DMA_HEAP_REGION_PAGES, &bad);
+	if (why) {
+		dma_heap_desc_err(desc, "memory-region", "%pa %s", &bad, why);
 		return ERR_PTR(-EINVAL);
 	}
 

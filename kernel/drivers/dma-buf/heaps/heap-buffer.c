@@ -198,16 +198,33 @@ static void dma_heap_unmap_in_place(struct device *dev, struct sg_table *sgt,
 	}
 }
 
-static int dma_heap_map_by_address(struct device *dev, struct sg_table *sgt,
+/*
+ * Where the entry @sg of a buffer's table, or of a copy of it, starts:
+ * @offset bytes into the buffer. Memory without struct pages has no page
+ * in its one entry, only the buffer's address.
+ */
+static phys_addr_t dma_heap_entry_phys(const struct dma_heap_buffer *buffer,
+				       struct scatterlist *sg, size_t offset)
+{
+	return buffer->no_pages ? buffer->phys + offset : sg_phys(sg);
+}
+
+static int dma_heap_map_by_address(struct device *dev,
+				   const struct dma_heap_buffer *buffer,
+				   struct sg_table *sgt,
 				   enum dma_data_direction direction)
 {
 	struct scatterlist *sg;
+	size_t offset = 0;
 	dma_addr_t addr;
 	unsigned int i;
 
 	for_each_sgtable_sg(sgt, sg, i) {
-		addr = dma_heap_map_in_place(dev, sg_phys(sg), sg->length,
-					     direction);
+		addr = dma_heap_map_in_place(dev,
+					     dma_heap_entry_phys(buffer, sg,
+								 offset),
+					     sg->length, direction);
+		offset += sg->length;
 		if (addr == DMA_MAPPING_ERROR) {
 			dma_heap_unmap_in_place(dev, sgt, i, direction);
 			return -EIO;
@@ -228,7 +245,7 @@ dma_heap_buffer_map(struct dma_buf_attachment *attachment,
 	int ret;
 
 	if (buffer->no_linear_map)
-		ret = dma_heap_map_by_address(attachment->dev, &a->sgt,
+		ret = dma_heap_map_by_address(attachment->dev, buffer, &a->sgt,
 					      direction);
 	else
 		ret = dma_heap_dma_call(DMA_HEAP_DMA_MAP, attachment->dev,
@@ -308,17 +325,19 @@ static int dma_heap_buffer_end_cpu(struct dma_buf *dmabuf,
 }
 
 /*
- * Map the buffer's pages straight into the VMA. remap_pfn_range() marks
- * the VMA VM_PFNMAP | VM_DONTEXPAND, so mremap() cannot grow it past the
- * pages mapped here and no fault handler ever has to pick a page: a
- * mapping can only ever show this buffer's own memory.
+ * Map the buffer's memory straight into the VMA, pages or I/O memory
+ * alike. remap_pfn_range() marks the VMA VM_PFNMAP | VM_DONTEXPAND, so
+ * mremap() cannot grow it past what is mapped here and no fault handler
+ * ever has to pick a page: a mapping can only ever show this buffer's own
+ * memory.
  */
 static int dma_heap_buffer_mmap(struct dma_buf *dmabuf,
 				struct vm_area_struct *vma)
 {
 	struct dma_heap_buffer *buffer = dmabuf->priv;
-	unsigned long skip, addr;
+	unsigned long skip, addr, pfn, len;
 	struct scatterlist *sg;
+	size_t offset = 0;
 	unsigned int i;
 	int ret;
 
@@ -335,9 +354,9 @@ static int dma_heap_buffer_mmap(struct dma_buf *dmabuf,
 		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
 
 	for_each_sgtable_sg(&buffer->sgt, sg, i) {
-		unsigned long len = sg->length;
-		unsigned long pfn = page_to_pfn(sg_page(sg));
-
+		len = sg->length;
+		pfn = PHYS_PFN(dma_heap_entry_phys(buffer, sg, offset));
+		offset += len;
 		if (skip >= len) {
 			skip -= len;
 			continue;
@@ -387,6 +406,17 @@ static int dma_heap_buffer_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	void *vaddr;
 	int ret = 0;
 
+	/* I/O memory: the type's own mapping of it, for as long as it lives. */
+	if (buffer->no_pages) {
+		if (!buffer->io_vaddr)
+			return -EINVAL;
+		mutex_lock(&buffer->lock);
+		buffer->vmap_cnt++;
+		mutex_unlock(&buffer->lock);
+		iosys_map_set_vaddr_iomem(map, buffer->io_vaddr);
+		return 0;
+	}
+
 	mutex_lock(&buffer->lock);
 	if (!buffer->vmap_cnt) {
 		vaddr = dma_heap_buffer_vmap_pages(buffer);
@@ -409,7 +439,7 @@ static void dma_heap_buffer_vunmap(struct dma_buf *dmabuf,
 	struct dma_heap_buffer *buffer = dmabuf->priv;
 
 	mutex_lock(&buffer->lock);
-	if (!--buffer->vmap_cnt) {
+	if (!--buffer->vmap_cnt && !buffer->no_pages) {
 		vunmap(buffer->vaddr);
 		buffer->vaddr = NULL;
 	}
@@ -466,7 +496,7 @@ static void dma_heap_buffer_release(struct dma_buf *dmabuf)
 	size_t len = buffer->len;
 
 	/* Importers are gone by now; a leftover kernel mapping is a bug. */
-	if (WARN_ON(buffer->vmap_cnt))
+	if (WARN_ON(buffer->vmap_cnt) && !buffer->no_pages)
 		vunmap(buffer->vaddr);
 
 	/*
@@ -540,6 +570,9 @@ void dma_heap_buffer_init(struct dma_heap_buffer *buffer,
 	buffer->vaddr = NULL;
 	buffer->uncached = inst->uncached;
 	buffer->no_linear_map = false;
+	buffer->no_pages = false;
+	buffer->phys = 0;
+	buffer->io_vaddr = NULL;
 	buffer->protector = inst->protector;
 	buffer->protected = false;
 	buffer->stats = NULL;

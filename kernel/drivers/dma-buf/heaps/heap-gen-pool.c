@@ -36,24 +36,56 @@ struct dma_heap_gen_pool_buffer {
 };
 
 /*
- * Zero a new buffer through a temporary mapping of just its pages: a
- * write-combined one for memory without a linear mapping, which is then
- * in no CPU cache; else a cacheable one, cleaned out of the caches
- * afterwards for an uncached buffer.
+ * Zero a new buffer. I/O memory is zeroed through the pool's own mapping
+ * of it, and memory with struct pages through a temporary mapping of just
+ * the buffer: a write-combined one for memory without a linear mapping,
+ * which is then in no CPU cache; else a cacheable one, cleaned out of the
+ * caches afterwards for an uncached buffer.
  */
-static int dma_heap_gen_pool_zero(phys_addr_t paddr, size_t len, bool no_map,
+static int dma_heap_gen_pool_zero(unsigned long addr, phys_addr_t paddr,
+				  size_t len,
+				  enum dma_heap_gen_pool_memory memory,
 				  bool uncached)
 {
-	void *vaddr = memremap(paddr, len, no_map ? MEMREMAP_WC : MEMREMAP_WB);
+	void *vaddr;
 
+	if (memory == DMA_HEAP_GEN_POOL_IO) {
+		memset_io((void __iomem *)addr, 0, len);
+		/* The zeroes reach the SRAM before a device is told of it. */
+		wmb();
+		return 0;
+	}
+	vaddr = memremap(paddr, len, memory == DMA_HEAP_GEN_POOL_NO_MAP ?
+			 MEMREMAP_WC : MEMREMAP_WB);
 	if (!vaddr)
 		return -ENOMEM;
 	memset(vaddr, 0, len);
 	memunmap(vaddr);
-	if (uncached && !no_map)
+	if (uncached && memory == DMA_HEAP_GEN_POOL_MAPPED)
 		return dma_heap_clean_pages(pfn_to_page(PHYS_PFN(paddr)),
 					    len >> PAGE_SHIFT);
 	return 0;
+}
+
+/* Describe the buffer: by its pages, or by its address if it has none. */
+static void dma_heap_gen_pool_describe(struct dma_heap_gen_pool_buffer *buf,
+				       phys_addr_t paddr,
+				       enum dma_heap_gen_pool_memory memory)
+{
+	struct dma_heap_buffer *base = &buf->base;
+
+	if (memory != DMA_HEAP_GEN_POOL_IO) {
+		sg_set_page(base->sgt.sgl, pfn_to_page(PHYS_PFN(paddr)),
+			    base->len, 0);
+		base->no_linear_map |= memory == DMA_HEAP_GEN_POOL_NO_MAP;
+	} else {
+		sg_set_page(base->sgt.sgl, NULL, base->len, 0);
+		base->no_pages = true;
+		base->phys = paddr;
+		base->io_vaddr = (void __iomem *)buf->addr;
+		base->no_linear_map = true;
+	}
+	base->uncached |= memory != DMA_HEAP_GEN_POOL_MAPPED;
 }
 
 static void dma_heap_gen_pool_release(struct dma_heap_buffer *buffer)
@@ -75,14 +107,15 @@ static const struct dma_heap_buffer_ops dma_heap_gen_pool_buffer_ops = {
  * @heap:	the heap that serves the allocation
  * @inst:	that heap's instance: an uncached heap makes uncached buffers
  * @pool:	the pool; every chunk of it must carry its physical address
- *		(added with gen_pool_add_virt()) and cover memory that has
- *		struct pages
+ *		(added with gen_pool_add_virt())
  * @len:	size in bytes, a multiple of PAGE_SIZE
  * @fd_flags:	flags for the dma-buf's file
- * @no_map:	the memory has no kernel linear mapping: the buffer is
- *		uncached whatever @inst says, it is zeroed through a
- *		write-combined mapping, and devices map it by physical
- *		address
+ * @memory:	what the pool's memory is. Unless it is RAM in the linear
+ *		map, the buffer is uncached whatever @inst says, it is
+ *		zeroed through a write-combined mapping, and devices map it
+ *		by physical address. I/O memory has no struct pages: the
+ *		buffer is described by its address, and the pool's
+ *		addresses serve as its kernel mapping
  *
  * The buffer starts on a page boundary whatever the pool's granule, so
  * that it can be mapped to userspace page by page. It goes back to @pool
@@ -97,7 +130,7 @@ struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
 					   const struct dma_heap_instance *inst,
 					   struct gen_pool *pool,
 					   unsigned long len, u32 fd_flags,
-					   bool no_map)
+					   enum dma_heap_gen_pool_memory memory)
 {
 	struct genpool_data_align align = { .align = PAGE_SIZE };
 	struct dma_heap_gen_pool_buffer *buf;
@@ -130,19 +163,17 @@ struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
 		goto err_pool;
 	}
 
-	ret = dma_heap_gen_pool_zero(paddr, len, no_map, inst->uncached);
+	ret = dma_heap_gen_pool_zero(buf->addr, paddr, len, memory,
+				     inst->uncached);
 	if (ret)
 		goto err_pool;
 
 	ret = sg_alloc_table(&buf->base.sgt, 1, GFP_KERNEL);
 	if (ret)
 		goto err_pool;
-	sg_set_page(buf->base.sgt.sgl, pfn_to_page(PHYS_PFN(paddr)), len, 0);
-
 	dma_heap_buffer_init(&buf->base, heap, inst,
 			     &dma_heap_gen_pool_buffer_ops, len);
-	buf->base.uncached |= no_map;
-	buf->base.no_linear_map |= no_map;
+	dma_heap_gen_pool_describe(buf, paddr, memory);
 	dmabuf = dma_heap_buffer_export(&buf->base, fd_flags);
 	if (!IS_ERR(dmabuf))
 		return dmabuf;

@@ -115,38 +115,63 @@ int dma_heap_clean_pages(struct page *page, unsigned long count)
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_clean_pages, DMA_BUF);
 
-/**
- * dma_heap_region_check - is a physical range RAM with struct pages?
- * @base:	start of the range
- * @size:	its size in bytes
- * @bad:	set to the first address that is not, on failure
- *
- * Buffers are handed to importers and to userspace as pages, and zeroed
- * before use: a range without struct pages (outside RAM, a mistyped
- * address, a device's registers) would fault on the first allocation, so
- * heap types refuse it when the heap is created. Where the kernel keeps
- * its map of memory after boot, the range must also lie in it: struct
- * pages cover whole sections, also past the end of RAM in the last one.
- *
- * Return: 0, or -EINVAL with @bad set.
- */
-int dma_heap_region_check(phys_addr_t base, phys_addr_t size,
-			  phys_addr_t *bad)
+/* Why [@base, @base + @size) is not RAM with struct pages, or NULL. */
+static const char *dma_heap_region_not_pages(phys_addr_t base,
+					     phys_addr_t size,
+					     phys_addr_t *bad)
 {
 	unsigned long pfn, end = PHYS_PFN(base + size);
 
-	if (!size || base + size < base ||
-	    (IS_ENABLED(CONFIG_ARCH_KEEP_MEMBLOCK) &&
-	     !memblock_is_region_memory(base, size))) {
-		*bad = base;
-		return -EINVAL;
-	}
+	*bad = base;
+	if (IS_ENABLED(CONFIG_ARCH_KEEP_MEMBLOCK) &&
+	    !memblock_is_region_memory(base, size))
+		return "is not RAM with struct pages (outside memory?)";
 	for (pfn = PHYS_PFN(base); pfn < end; pfn++) {
 		if (!pfn_valid(pfn)) {
 			*bad = PFN_PHYS(pfn);
-			return -EINVAL;
+			return "is not RAM with struct pages (outside memory?)";
 		}
 	}
-	return 0;
+	return NULL;
+}
+
+/**
+ * dma_heap_region_check - can a heap type use a physical range as it needs?
+ * @base:	start of the range
+ * @size:	its size in bytes
+ * @need:	what the type does with the memory
+ * @bad:	set to the first address that does not fit, on failure
+ *
+ * Heap types call this when a heap is created, so that a mistyped address
+ * is refused by name instead of faulting at the first allocation.
+ *
+ * %DMA_HEAP_REGION_PAGES: buffers are handed to importers and to
+ * userspace as pages, so the range must be RAM with struct pages (not
+ * outside RAM, a mistyped address, a device's registers). Where the
+ * kernel keeps its map of memory after boot, the range must also lie in
+ * it: struct pages cover whole sections, also past the end of RAM in the
+ * last one.
+ *
+ * %DMA_HEAP_REGION_IO: buffers are described by address only and mapped
+ * as I/O memory (an on-chip SRAM), so the range must not be System RAM:
+ * the kernel maps that cacheable in its linear map, and a second,
+ * write-combined mapping of it would alias with different attributes.
+ *
+ * Return: NULL, or why the range does not fit, for the type's log line,
+ * with @bad set.
+ */
+const char *dma_heap_region_check(phys_addr_t base, phys_addr_t size,
+				  enum dma_heap_region_need need,
+				  phys_addr_t *bad)
+{
+	*bad = base;
+	if (!size || base + size < base)
+		return "is empty or wraps around";
+	if (need == DMA_HEAP_REGION_PAGES)
+		return dma_heap_region_not_pages(base, size, bad);
+	if (region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT)
+		return "is RAM the kernel maps, not I/O memory";
+	return NULL;
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_region_check, DMA_BUF);

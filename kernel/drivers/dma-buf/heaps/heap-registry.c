@@ -958,6 +958,44 @@ void dma_heap_undeclare(const char *name)
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_undeclare, DMA_BUF);
 
+/**
+ * dma_heap_withdraw - remove a heap whose memory went away
+ * @type:	the heap's type
+ * @priv:	what @type's create op returned for the heap
+ *
+ * For a type whose memory belongs to a device that can go away, as the
+ * SRAM heap's SRAM does when its driver is unbound: the heap disappears
+ * as if its type had unregistered. Allocations passing through it on a
+ * fallback chain finish first; buffers still alive keep its memory, and
+ * the type's destroy op runs after the last of them. The declaration
+ * stays, so the heap comes back when the type registers again.
+ *
+ * Return: true if the heap was there to remove, false if it was gone
+ * already (its type is unregistering, or it was withdrawn before).
+ */
+bool dma_heap_withdraw(const struct dma_heap_type *type, void *priv)
+{
+	struct registered_heap *rh = NULL;
+	struct dma_heap_decl *decl;
+
+	mutex_lock(&registry_lock);
+	list_for_each_entry(decl, &dma_heap_decls, list) {
+		if (!decl->rh || decl->rh->type != type ||
+		    decl->rh->inst.priv != priv)
+			continue;
+		rh = decl->rh;
+		unlink_heap(rh);
+		decl->rh = NULL;
+		break;
+	}
+	mutex_unlock(&registry_lock);
+
+	if (rh)
+		finish_removal(rh);
+	return rh;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_withdraw, DMA_BUF);
+
 /* Declarations that waited for a removed heap's memory: try again. */
 static void dma_heap_retry_waiting(struct work_struct *work)
 {
