@@ -71,7 +71,6 @@
 #include <sys/mman.h>
 #include <sys/utsname.h>
 
-#include <drm/drm.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <linux/types.h>
@@ -851,48 +850,6 @@ static void bench_fallbacks(void)
 #define WRITE_SAMPLES	5
 #define UNCACHED_SUFFIX	"-uncached"
 
-/* vgem, found by its name: the VM's DMA importer. */
-static int open_vgem(void)
-{
-	char path[32], name[16];
-	struct drm_version ver;
-	int i, fd;
-
-	for (i = 0; i < 16; i++) {
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&ver, 0, sizeof(ver));
-		memset(name, 0, sizeof(name));
-		ver.name = name;
-		ver.name_len = sizeof(name) - 1;
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &ver) && !strcmp(name, "vgem"))
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
-
-/* Import into vgem: dma_buf_attach() and dma_buf_map_attachment(). */
-static int vgem_import(int vgem, int buf_fd, __u32 *handle)
-{
-	struct drm_prime_handle args = { .fd = buf_fd };
-
-	if (ioctl(vgem, DRM_IOCTL_PRIME_FD_TO_HANDLE, &args))
-		return -errno;
-	*handle = args.handle;
-	return 0;
-}
-
-/* Drop the import: the unmap and the detach. */
-static void vgem_close(int vgem, __u32 handle)
-{
-	struct drm_gem_close args = { .handle = handle };
-
-	ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &args);
-}
-
 static int sync_pair(int buf_fd)
 {
 	struct dma_buf_sync sync = {
@@ -917,11 +874,11 @@ static int time_map_unmap(int vgem, int buf_fd, double *map, double *unmap,
 	for (i = 0; i < n; i++) {
 		busy_pause(SETTLE_US);
 		t0 = hu_now_ns();
-		ret = vgem_import(vgem, buf_fd, &handle);
+		ret = hu_vgem_import(vgem, buf_fd, &handle);
 		t1 = hu_now_ns();
 		if (ret)
 			return ret;
-		vgem_close(vgem, handle);
+		hu_vgem_close(vgem, handle);
 		t2 = hu_now_ns();
 		map[i] = ns_to_us(t1 - t0);
 		unmap[i] = ns_to_us(t2 - t1);
@@ -937,7 +894,7 @@ static int time_sync(int vgem, int buf_fd, double *us, unsigned int n)
 	__u64 t0;
 	int ret;
 
-	ret = vgem_import(vgem, buf_fd, &handle);
+	ret = hu_vgem_import(vgem, buf_fd, &handle);
 	if (ret)
 		return ret;
 	for (i = 0; i < n && !ret; i++) {
@@ -946,7 +903,7 @@ static int time_sync(int vgem, int buf_fd, double *us, unsigned int n)
 		ret = sync_pair(buf_fd);
 		us[i] = ns_to_us(hu_now_ns() - t0);
 	}
-	vgem_close(vgem, handle);
+	hu_vgem_close(vgem, handle);
 	return ret;
 }
 
@@ -1060,7 +1017,7 @@ static void bench_devices(void)
 	char twin[ATTR_LEN];
 	int vgem, fd;
 
-	vgem = open_vgem();
+	vgem = hu_vgem_open();
 	if (vgem < 0) {
 		bench_error("device: no vgem device in /dev/dri");
 		return;

@@ -3,14 +3,16 @@
  * dma-heap - list DMA-BUF heaps and exercise them from userspace
  *
  *   dma-heap list
- *   dma-heap alloc NAME SIZE [--count N] [--quiet] [--hold]
+ *   dma-heap alloc NAME SIZE [--count N] [--quiet] [--hold] [--import]
  *
  * "list" prints every heap in /dev/dma_heap together with the attributes
  * its class device exports in /sys/class/dma_heap/<name>/.  "alloc" takes
  * N buffers from one heap, holds them all at once (so a heap can be driven
  * to exhaustion), and checks that every buffer arrives zero-filled and
  * keeps what is written to it through the dma-buf mmap and sync interface;
- * for a protected heap, that the CPU cannot map the buffers instead.
+ * for a protected heap, that the CPU cannot map the buffers instead. With
+ * --import, each buffer is also imported into vgem, which maps it for a
+ * device, as a display or codec driver would.
  *
  * Exit status: 0 on success, 1 when an allocation or check fails, 2 on a
  * usage error.
@@ -58,6 +60,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: " PROG " list\n"
 		"       " PROG " alloc NAME SIZE [--count N] [--quiet] [--hold]\n"
+		"                [--import]\n"
 		"       " PROG " --help\n"
 		"\n"
 		"Commands:\n"
@@ -73,6 +76,8 @@ static void usage(FILE *f)
 		"  -q, --quiet           print only the summary line\n"
 		"  --hold                after the checks, keep the buffers\n"
 		"                        until standard input ends\n"
+		"  --import              import each buffer into vgem (map it\n"
+		"                        for a device), then drop the import\n"
 		"\n"
 		"SIZE is a byte count, optionally followed by K, M or G\n"
 		"(powers of 1024, either case), e.g. 4096, 4K, 1m, 2G.\n"
@@ -605,10 +610,12 @@ struct alloc_args {
 	unsigned int count;
 	bool quiet;
 	bool hold;
+	bool import;
 };
 
 /*
- * Parse "NAME SIZE [--count N] [--quiet] [--hold]", options in any position.
+ * Parse "NAME SIZE [--count N] [--quiet] [--hold] [--import]", options in
+ * any position.
  * "-1" and the like are taken as values, so that a negative size is
  * reported as a bad size rather than as an unknown option.
  */
@@ -636,6 +643,8 @@ static int parse_alloc_args(int argc, char **argv, struct alloc_args *args)
 			args->quiet = true;
 		} else if (options && !strcmp(arg, "--hold")) {
 			args->hold = true;
+		} else if (options && !strcmp(arg, "--import")) {
+			args->import = true;
 		} else if (options && arg[0] == '-' && arg[1] &&
 			   !isdigit((unsigned char)arg[1])) {
 			return hu_usage_error(PROG, usage,
@@ -758,6 +767,36 @@ static void hold_until_eof(unsigned int nr)
 	} while (n > 0 || (n < 0 && errno == EINTR));
 }
 
+/*
+ * Import the buffer into vgem and drop the import again: the exporter
+ * maps it for a device and unmaps it. 0, or -1 after saying why.
+ */
+static int import_buffer(int vgem, const struct buffer *buf, unsigned int idx)
+{
+	__u32 handle;
+	int ret;
+
+	ret = hu_vgem_import(vgem, buf->fd, &handle);
+	if (ret) {
+		fprintf(stderr, PROG ": buffer %u: import into vgem failed: %s\n",
+			idx, strerror(-ret));
+		return -1;
+	}
+	hu_vgem_close(vgem, handle);
+	return 0;
+}
+
+/* vgem, for --import; -1 after saying why it is not there. */
+static int open_importer(void)
+{
+	int vgem = hu_vgem_open();
+
+	if (vgem < 0)
+		fprintf(stderr, PROG ": --import: no vgem device: %s\n",
+			strerror(errno));
+	return vgem;
+}
+
 static int cmd_alloc(int argc, char **argv)
 {
 	struct alloc_args args = { 0 };
@@ -765,7 +804,7 @@ static int cmd_alloc(int argc, char **argv)
 	unsigned int i, nr, bad = 0;
 	__u64 start, alloc_us = 0;
 	struct buffer *bufs;
-	int heap_fd, ret;
+	int heap_fd, ret, vgem = -1;
 	bool ok, protected;
 
 	ret = parse_alloc_args(argc, argv, &args);
@@ -780,7 +819,12 @@ static int cmd_alloc(int argc, char **argv)
 	raise_fd_limit(args.count);
 
 	heap_fd = open_heap(args.heap);
-	if (heap_fd < 0) {
+	if (heap_fd >= 0 && args.import) {
+		vgem = open_importer();
+		if (vgem < 0)
+			close(heap_fd);
+	}
+	if (heap_fd < 0 || (args.import && vgem < 0)) {
 		free(bufs);
 		return EXIT_FAIL;
 	}
@@ -803,6 +847,8 @@ static int cmd_alloc(int argc, char **argv)
 		hu_buf_exporter(bufs[i].fd, exp, sizeof(exp));
 		ret = protected ? check_protected_buffer(&bufs[i], i) :
 				  check_buffer(&bufs[i], i);
+		if (!ret && vgem >= 0)
+			ret = import_buffer(vgem, &bufs[i], i);
 		if (ret)
 			bad++;
 		if (!args.quiet)
@@ -817,13 +863,16 @@ static int cmd_alloc(int argc, char **argv)
 	for (i = 0; i < nr; i++)
 		close(bufs[i].fd);
 	free(bufs);
+	if (vgem >= 0)
+		close(vgem);
 
 	ok = nr == args.count && !bad;
 	printf("summary: heap=%s size=%s count=%u allocated=%u failed=%u",
 	       args.heap, fmt_size(args.size, size_str, sizeof(size_str)),
 	       args.count, nr, bad);
-	printf(" alloc_us=%llu total_us=%llu result=%s\n", alloc_us,
-	       (hu_now_ns() - start) / 1000, ok ? "ok" : "FAIL");
+	printf(" alloc_us=%llu total_us=%llu%s result=%s\n", alloc_us,
+	       (hu_now_ns() - start) / 1000,
+	       args.import ? " imported=vgem" : "", ok ? "ok" : "FAIL");
 
 	return ok ? 0 : EXIT_FAIL;
 }

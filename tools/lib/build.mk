@@ -32,6 +32,15 @@ O ?= .
 OUT := $(abspath $(O))
 
 CPPFLAGS := -I$(TOP)/include/uapi -I$(LIB)
+
+# The DRM uapi headers, for vgem: the cross toolchain's libc headers have
+# them, a host's may not (Debian ships them in libdrm-dev).
+HASH := \#
+HAVE_DRM := $(shell echo '$(HASH)include <drm/drm.h>' | \
+	$(CC) -E -x c -o /dev/null - 2>/dev/null && echo y)
+ifeq ($(HAVE_DRM),y)
+CPPFLAGS += -DHU_HAVE_DRM
+endif
 CFLAGS := -O2 $(PROG_CFLAGS) -Wall -Wextra -Werror $(EXTRA_CFLAGS)
 LDFLAGS := -static $(PROG_LDFLAGS)
 

@@ -26,6 +26,11 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 
+/* Only the VM's tools need them, and a host may lack them (build.mk). */
+#ifdef HU_HAVE_DRM
+#include <drm/drm.h>
+#endif
+
 #include "heap-util.h"
 
 /* Room for one numeric sysfs attribute. */
@@ -447,3 +452,66 @@ size_t hu_find_nonzero(const void *mem, size_t len)
 		;
 	return i;
 }
+
+#ifdef HU_HAVE_DRM
+/* vgem, found by its name among the DRM devices. */
+int hu_vgem_open(void)
+{
+	char path[32], name[16];
+	struct drm_version ver;
+	int i, fd;
+
+	for (i = 0; i < 16; i++) {
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&ver, 0, sizeof(ver));
+		memset(name, 0, sizeof(name));
+		ver.name = name;
+		ver.name_len = sizeof(name) - 1;
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &ver) && !strcmp(name, "vgem"))
+			return fd;
+		close(fd);
+	}
+	errno = ENODEV;
+	return -1;
+}
+
+int hu_vgem_import(int vgem, int buf_fd, __u32 *handle)
+{
+	struct drm_prime_handle args = { .fd = buf_fd };
+
+	if (ioctl(vgem, DRM_IOCTL_PRIME_FD_TO_HANDLE, &args))
+		return -errno;
+	*handle = args.handle;
+	return 0;
+}
+
+void hu_vgem_close(int vgem, __u32 handle)
+{
+	struct drm_gem_close args = { .handle = handle };
+
+	ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &args);
+}
+#else
+int hu_vgem_open(void)
+{
+	errno = ENOTSUP;
+	return -1;
+}
+
+int hu_vgem_import(int vgem, int buf_fd, __u32 *handle)
+{
+	(void)vgem;
+	(void)buf_fd;
+	(void)handle;
+	return -ENOTSUP;
+}
+
+void hu_vgem_close(int vgem, __u32 handle)
+{
+	(void)vgem;
+	(void)handle;
+}
+#endif

@@ -73,4 +73,15 @@ int hu_alloc(int heap_fd, __u64 len, __u32 fd_flags, int *fd);
 int hu_buf_sync(int fd, __u64 flags);
 size_t hu_find_nonzero(const void *mem, size_t len);
 
+/*
+ * vgem, the VM's DMA importer: importing a dma-buf into it attaches the
+ * buffer and maps it for a device (dma_buf_attach() and
+ * dma_buf_map_attachment()), closing the import unmaps and detaches.
+ * A tool built without the DRM uapi headers (a host build) has no vgem:
+ * hu_vgem_open() fails with ENOTSUP.
+ */
+int hu_vgem_open(void);
+int hu_vgem_import(int vgem, int buf_fd, __u32 *handle);
+void hu_vgem_close(int vgem, __u32 handle);
+
 #endif /* HEAP_UTIL_H */
