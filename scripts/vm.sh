@@ -24,7 +24,10 @@ KERNEL=${KERNEL:-$BUILD/out/vm/arch/arm64/boot/Image}
 MODULES=${MODULES:-$(dirname "$KERNEL")/../../../modules-install}
 VM_TIMEOUT=${VM_TIMEOUT:-600}
 # The VM's shape. The DTB is dumped from QEMU with these same settings.
-QEMU_MACHINE=(-M virt -cpu cortex-a57 -smp 2 -m 1024 -nic none)
+# The kernel uses 1 GiB of the RAM (mem=1G); the last 128 MiB, a memory
+# section of their own, with no struct pages, are where dts/vm.dtso
+# emulates an on-chip SRAM.
+QEMU_MACHINE=(-M virt -cpu cortex-a57 -smp 2 -m 1152 -nic none)
 mkdir -p "$USER_OUT" "$VM_OUT"
 
 # An overlay of the root node has to restate the root's cell sizes, which
@@ -122,7 +125,7 @@ boot() {
 
 	qemu_args=("${QEMU_MACHINE[@]}" -kernel "$KERNEL" -initrd "$initrd"
 		-dtb "$dtb" -no-reboot -nographic ${QEMU_EXTRA:-}
-		-append "console=ttyAMA0 panic=-1 kunit.enable=0 DTHEAPS_MODE=$mode ${BOOTARGS:-}")
+		-append "console=ttyAMA0 panic=-1 mem=1G kunit.enable=0 DTHEAPS_MODE=$mode ${BOOTARGS:-}")
 	if [ "$mode" = shell ]; then
 		qemu-system-aarch64 "${qemu_args[@]}"
 		return

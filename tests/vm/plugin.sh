@@ -8,9 +8,14 @@
 # which runs over every heap, this one included), keep the module loaded
 # while a buffer lives (rmmod refused), let it go once the buffer is
 # freed (the heap disappears), and come back when the module is loaded
-# again. The module is unloaded at the end, so later suites see the
-# heaps they saw before. Without a heap "sram" in the device tree (the
-# defaults VM) there is nothing to test.
+# again. The SRAM is memory the kernel has no struct pages for: the
+# buffers are imported into vgem by address, mapped and read back. The
+# SRAM driver is then unbound under a live buffer: the heap goes, the
+# buffer stays usable until freed, nothing warns, and the heap is back
+# once the driver is bound and the module loaded again. The module is
+# unloaded at the end, so later suites see the heaps they saw before.
+# Without a heap "sram" in the device tree (the defaults VM) there is
+# nothing to test.
 #
 # Usage (in the VM): sh plugin.sh /bin/dma-heap [/bin/dmabuf-heap]
 
@@ -22,10 +27,92 @@ KO=/lib/modules/$MOD.ko
 DEV=/dev/dma_heap/$HEAP
 SYS=/sys/class/dma_heap/$HEAP
 FIFO=/tmp/plugin-hold
+SRAM_DRV=/sys/bus/platform/drivers/sram
+SRAM_ADDR=80000000
 SUITE=plugin
 . "$(dirname "$0")/lib.sh"
 loaded() { grep -q "^$MOD " /proc/modules; }
 refcnt() { cat "/sys/module/$MOD/refcnt" 2>/dev/null; }
+
+# hold_buffer SIZE: a buffer of the heap, held by a dma-heap process in
+# the background ($holder) until release_buffer; false if it got none.
+hold_buffer() {
+	rm -f "$FIFO"
+	mkfifo "$FIFO"
+	"$TOOL" alloc "$HEAP" "$1" --hold <"$FIFO" >/tmp/plugin-hold.out 2>&1 &
+	holder=$!
+	exec 3>"$FIFO"
+	wait_for 'grep -q "^holding" /tmp/plugin-hold.out'
+}
+
+# release_buffer CHECK: let the holder go; CHECK passes if it exited 0.
+release_buffer() {
+	exec 3>&-
+	if wait "$holder"; then
+		pass "$1"
+	else
+		fail "$1" "dma-heap exited $?: $(tail -n1 /tmp/plugin-hold.out)"
+	fi
+	rm -f "$FIFO" /tmp/plugin-hold.out
+}
+
+# The SRAM's device, as the platform bus names it.
+sram_dev() {
+	for d in "$SRAM_DRV/$SRAM_ADDR".*; do
+		[ -e "$d" ] && echo "${d##*/}"
+	done
+}
+
+# Kernel warnings and oopses since the dmesg line count $1.
+new_trouble() {
+	dmesg | tail -n +"$(($1 + 1))" | grep -E "WARNING|BUG|Oops|Unable to handle"
+}
+
+unbind_with_live_buffer() {
+	dev=$(sram_dev)
+	if [ -z "$dev" ]; then
+		fail "sram-bound" "no $SRAM_ADDR.* in $SRAM_DRV"
+		return
+	fi
+	if ! hold_buffer 1M; then
+		fail "unbind-buffer-held" "$(cat /tmp/plugin-hold.out)"
+		release_buffer "unbind-holder-exits"
+		return
+	fi
+	lines=$(dmesg | wc -l)
+	echo "$dev" >"$SRAM_DRV/unbind"
+	# shellcheck disable=SC2016 # evaluated by wait_for
+	if wait_for '[ ! -e "$DEV" ]' && [ -z "$(sram_dev)" ]; then
+		pass "unbind-removes-heap: $dev unbound, $DEV gone"
+	else
+		fail "unbind-removes-heap" "$DEV: $(ls -l "$DEV" 2>&1)"
+	fi
+	said=$(dmesg | tail -n +"$((lines + 1))" | grep "is going away")
+	if echo "$said" | grep -q "live buffers (1048576 bytes) keep their SRAM"; then
+		pass "unbind-logged: ${said#*] }"
+	else
+		fail "unbind-logged" "no line naming the live buffer: '$said'"
+	fi
+	release_buffer "buffer-freed-after-unbind"
+	# shellcheck disable=SC2016 # evaluated by wait_for
+	wait_for '[ "$(refcnt)" = 0 ]'
+	trouble=$(new_trouble "$lines")
+	if [ -z "$trouble" ]; then
+		pass "unbind-no-warning"
+	else
+		fail "unbind-no-warning" "$trouble"
+	fi
+
+	# The heap comes back with the driver and the module.
+	echo "$dev" >"$SRAM_DRV/bind"
+	if out=$(rmmod "$MOD" 2>&1) && out=$(insmod "$KO" 2>&1) &&
+		[ -c "$DEV" ] &&
+		out=$("$TOOL" alloc "$HEAP" 1M --count 2 --quiet 2>&1); then
+		pass "rebind-heap-back"
+	else
+		fail "rebind-heap-back" "$(echo "$out" | tail -n1)"
+	fi
+}
 
 # wait_for COND: up to 5 s for the shell condition COND to hold.
 wait_for() {
@@ -80,8 +167,18 @@ else
 	fail "size-bytes" "expected $((48 << 20)), got '$(cat "$SYS/size_bytes" 2>&1)'"
 fi
 
-# 3. Allocations: zeroed, served by this heap, written and read back.
-if out=$("$TOOL" alloc "$HEAP" 1M --count 4 2>&1) &&
+# The SRAM is outside the RAM the kernel knows, so it has no struct pages.
+ram=$(grep "System RAM" /proc/iomem | tr '\n' ' ')
+if grep -q "^$SRAM_ADDR-.*sram" /proc/iomem &&
+	! grep "System RAM" /proc/iomem | grep -q "^ *$SRAM_ADDR-"; then
+	pass "sram-outside-system-ram: $ram"
+else
+	fail "sram-outside-system-ram" "$(grep -i -e sram -e "System RAM" /proc/iomem | tr '\n' ' ')"
+fi
+
+# 3. Allocations: zeroed, served by this heap, written and read back, and
+# mapped for a device (vgem) by address.
+if out=$("$TOOL" alloc "$HEAP" 1M --count 4 --import 2>&1) &&
 	[ "$(echo "$out" | grep -c "exporter=$HEAP check=ok")" -eq 4 ]; then
 	pass "alloc-1M-x4"
 else
@@ -117,12 +214,7 @@ if [ -x "$KSELFTEST" ]; then
 fi
 
 # 5. A live buffer keeps the module: rmmod is refused.
-rm -f "$FIFO"
-mkfifo "$FIFO"
-"$TOOL" alloc "$HEAP" 64K --hold <"$FIFO" >/tmp/plugin-hold.out 2>&1 &
-holder=$!
-exec 3>"$FIFO"
-if wait_for 'grep -q "^holding" /tmp/plugin-hold.out'; then
+if hold_buffer 64K; then
 	pass "buffer-held: refcnt $(refcnt), buffers $(cat "$SYS/buffers")"
 	out=$(rmmod "$MOD" 2>&1)
 	rc=$?
@@ -134,13 +226,7 @@ if wait_for 'grep -q "^holding" /tmp/plugin-hold.out'; then
 else
 	fail "buffer-held" "$(cat /tmp/plugin-hold.out)"
 fi
-exec 3>&-
-if wait "$holder"; then
-	pass "held-buffer-checked"
-else
-	fail "held-buffer-checked" "dma-heap exited $?: $(tail -n1 /tmp/plugin-hold.out)"
-fi
-rm -f "$FIFO" /tmp/plugin-hold.out
+release_buffer "held-buffer-checked"
 
 # 6. Once the buffer is freed the module unloads and takes its heap.
 if ! loaded; then
@@ -172,6 +258,10 @@ if out=$("$TOOL" alloc "$HEAP" 1M --count 2 --quiet 2>&1); then
 else
 	fail "alloc-after-reinsmod" "$(echo "$out" | tail -n1)"
 fi
+
+# 8. The SRAM driver is unbound under a live buffer: the heap goes at
+# once, the buffer lives on until freed, and nothing warns.
+unbind_with_live_buffer
 if out=$(rmmod "$MOD" 2>&1) && [ ! -e "$DEV" ]; then
 	pass "rmmod-again"
 else

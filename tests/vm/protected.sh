@@ -4,7 +4,9 @@
 # protected.sh TOOL: every protected heap (sysfs protected_by set) hands
 # out buffers that the CPU cannot map: the dma-heap tool allocates from
 # it, checks that mmap() fails with EPERM and that DMA_BUF_IOCTL_SYNC
-# succeeds doing nothing. A protected heap is uncached, and keeps no pool.
+# succeeds doing nothing, and imports each buffer into vgem: a device
+# maps what the CPU cannot. A protected heap is uncached, and keeps no
+# pool.
 
 TOOL=$1
 SUITE=protected
@@ -16,11 +18,12 @@ for sys in /sys/class/dma_heap/*; do
 	prot=$(cat "$sys/protected_by" 2>/dev/null)
 	[ -n "$prot" ] || continue
 	n=$((n + 1))
-	if "$TOOL" alloc "$h" 1M --count 4 --quiet >/tmp/protected.out 2>&1 &&
-		grep -q 'result=ok$' /tmp/protected.out; then
-		pass "$h-cpu-cannot-map ($prot)"
+	if "$TOOL" alloc "$h" 1M --count 4 --quiet --import \
+		>/tmp/protected.out 2>&1 &&
+		grep -q 'imported=vgem result=ok$' /tmp/protected.out; then
+		pass "$h-cpu-cannot-map-device-can ($prot)"
 	else
-		fail "$h-cpu-cannot-map" "$(tr '\n' '|' </tmp/protected.out)"
+		fail "$h-cpu-cannot-map-device-can" "$(tr '\n' '|' </tmp/protected.out)"
 	fi
 	if [ "$(cat "$sys/cached")" = 0 ]; then
 		pass "$h-uncached"
