@@ -43,6 +43,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/of.h>
+#include <linux/of_address.h>
 #include <linux/of_platform.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
@@ -170,6 +171,27 @@ static struct device *sram_heap_find_device(struct device_node *sram)
 	return pdev ? &pdev->dev : NULL;
 }
 
+/*
+ * SRAM is I/O memory: RAM the kernel maps cannot stand in for it. (The
+ * SRAM driver cannot claim such a range either; this says why.)
+ */
+static bool sram_heap_is_ram(const struct dma_heap_desc *desc,
+			     struct device_node *sram)
+{
+	struct resource res;
+	const char *why;
+	phys_addr_t at;
+
+	if (of_address_to_resource(sram, 0, &res))
+		return false;
+	why = dma_heap_region_check(res.start, resource_size(&res),
+				    DMA_HEAP_REGION_IO, &at);
+	if (why)
+		dma_heap_desc_err(desc, "sram", "%pOF at %pa %s", sram, &at,
+				  why);
+	return why;
+}
+
 /* The SRAM, or the SRAM it is a partition of, is mapped uncached only. */
 static bool sram_heap_wc_forbidden(struct device_node *sram)
 {
@@ -212,14 +234,8 @@ static const char *sram_heap_claim(struct sram_heap *sh,
 }
 
 /* Map the claimed SRAM and manage it. NULL, or why it cannot be. */
-static const char *sram_heap_setup(struct sram_heap *sh, phys_addr_t *at)
+static const char *sram_heap_setup(struct sram_heap *sh)
 {
-	const char *why;
-
-	why = dma_heap_region_check(sh->phys, sh->size, DMA_HEAP_REGION_IO, at);
-	if (why)
-		return why;
-	*at = sh->phys;
 	sh->base = ioremap_wc(sh->phys, sh->size);
 	if (!sh->base)
 		return "cannot be mapped";
@@ -289,7 +305,7 @@ static void *sram_heap_take(const struct dma_heap_desc *desc,
 	why = sram_heap_claim(sh, desc);
 	at = sh->phys;
 	if (!why)
-		why = sram_heap_setup(sh, &at);
+		why = sram_heap_setup(sh);
 	if (why) {
 		sram_heap_undo(sh);
 	} else {
@@ -337,6 +353,10 @@ static void *sram_heap_create(const struct dma_heap_desc *desc)
 		dma_heap_desc_err(desc, "sram",
 				  "%pOF is marked no-memory-wc, and the heap maps SRAM write-combined",
 				  sram);
+		of_node_put(sram);
+		return ERR_PTR(-EINVAL);
+	}
+	if (sram_heap_is_ram(desc, sram)) {
 		of_node_put(sram);
 		return ERR_PTR(-EINVAL);
 	}
