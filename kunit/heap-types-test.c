@@ -1643,7 +1643,8 @@ static struct dma_heap_type io_type = {
 /*
  * A buffer of memory without struct pages is zeroed through the pool's
  * own mapping, carries no page in its table, reaches an importer by
- * address only, and is vmapped as I/O memory through that same mapping.
+ * address only (mapped as a resource), and is vmapped as I/O memory
+ * through that same mapping.
  */
 static void io_memory_buffers_are_described_by_address(struct kunit *test)
 {
@@ -1695,8 +1696,10 @@ static void io_memory_buffers_are_described_by_address(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, IS_ERR(sgt));
 	if (!IS_ERR(sgt)) {
 		KUNIT_EXPECT_EQ(test, sgt->nents, 1);
+		KUNIT_EXPECT_NULL(test, sg_page(sgt->sgl));
+		/* dma_map_resource(): dma-direct maps I/O memory in place. */
 		KUNIT_EXPECT_EQ(test, sg_dma_address(sgt->sgl),
-				phys_to_dma(dev, buffer->phys));
+				(dma_addr_t)buffer->phys);
 		KUNIT_EXPECT_EQ(test, sg_dma_len(sgt->sgl), SZ_64K);
 		dma_buf_unmap_attachment_unlocked(attach, sgt,
 						  DMA_BIDIRECTIONAL);

@@ -12,7 +12,7 @@
 # buffers are imported into vgem by address, mapped and read back. The
 # SRAM driver is then unbound under a live buffer: the heap goes, the
 # buffer stays usable until freed, nothing warns, and the heap is back
-# once the driver is bound and the module loaded again. The module is
+# once the driver is bound again and the buffer freed. The module is
 # unloaded at the end, so later suites see the heaps they saw before.
 # Without a heap "sram" in the device tree (the defaults VM) there is
 # nothing to test.
@@ -63,11 +63,12 @@ sram_dev() {
 	done
 }
 
-# Kernel warnings and oopses since the dmesg line count $1.
-new_trouble() {
-	dmesg | tail -n +"$(($1 + 1))" | grep -E "WARNING|BUG|Oops|Unable to handle"
-}
+# The kernel's lines since the dmesg line count $1 that contain $2.
+said_since() { dmesg | tail -n +"$(($1 + 1))" | grep "$2"; }
 
+# The SRAM driver is unbound under a live buffer, and bound again before
+# it is freed: the heap goes at once, and comes back only once the
+# buffer is freed, so that the new heap never hands out what it holds.
 unbind_with_live_buffer() {
 	dev=$(sram_dev)
 	if [ -z "$dev" ]; then
@@ -87,30 +88,36 @@ unbind_with_live_buffer() {
 	else
 		fail "unbind-removes-heap" "$DEV: $(ls -l "$DEV" 2>&1)"
 	fi
-	said=$(dmesg | tail -n +"$((lines + 1))" | grep "is going away")
+	said=$(said_since "$lines" "is going away")
 	if echo "$said" | grep -q "live buffers (1048576 bytes) keep their SRAM"; then
 		pass "unbind-logged: ${said#*] }"
 	else
 		fail "unbind-logged" "no line naming the live buffer: '$said'"
 	fi
-	release_buffer "buffer-freed-after-unbind"
-	# shellcheck disable=SC2016 # evaluated by wait_for
-	wait_for '[ "$(refcnt)" = 0 ]'
-	trouble=$(new_trouble "$lines")
-	if [ -z "$trouble" ]; then
-		pass "unbind-no-warning"
+
+	echo "$dev" >"$SRAM_DRV/bind"
+	sleep 0.5
+	said=$(said_since "$lines" "is back")
+	if [ -n "$(sram_dev)" ] && [ ! -e "$DEV" ] &&
+		echo "$said" | grep -q "returns once"; then
+		pass "rebind-waits-for-live-buffer: ${said#*] }"
 	else
-		fail "unbind-no-warning" "$trouble"
+		fail "rebind-waits-for-live-buffer" "$DEV: $(ls -l "$DEV" 2>&1); '$said'"
 	fi
 
-	# The heap comes back with the driver and the module.
-	echo "$dev" >"$SRAM_DRV/bind"
-	if out=$(rmmod "$MOD" 2>&1) && out=$(insmod "$KO" 2>&1) &&
-		[ -c "$DEV" ] &&
+	release_buffer "buffer-freed-after-unbind"
+	# shellcheck disable=SC2016 # evaluated by wait_for
+	if wait_for '[ -c "$DEV" ]' &&
 		out=$("$TOOL" alloc "$HEAP" 1M --count 2 --quiet 2>&1); then
-		pass "rebind-heap-back"
+		pass "heap-back-after-free"
 	else
-		fail "rebind-heap-back" "$(echo "$out" | tail -n1)"
+		fail "heap-back-after-free" "$DEV: $(ls -l "$DEV" 2>&1) $out"
+	fi
+	trouble=$(said_since "$lines" "" | grep -E "WARNING|BUG|Oops|Unable to handle|heap disabled")
+	if [ -z "$trouble" ]; then
+		pass "unbind-rebind-clean-log"
+	else
+		fail "unbind-rebind-clean-log" "$trouble"
 	fi
 }
 
@@ -259,8 +266,8 @@ else
 	fail "alloc-after-reinsmod" "$(echo "$out" | tail -n1)"
 fi
 
-# 8. The SRAM driver is unbound under a live buffer: the heap goes at
-# once, the buffer lives on until freed, and nothing warns.
+# 8. The SRAM driver is unbound under a live buffer and bound again: the
+# heap goes at once and comes back once the buffer is freed.
 unbind_with_live_buffer
 if out=$(rmmod "$MOD" 2>&1) && [ ! -e "$DEV" ]; then
 	pass "rmmod-again"

@@ -326,6 +326,7 @@ struct dma_heap_type {
 int dma_heap_type_register(struct dma_heap_type *type);
 void dma_heap_type_unregister(struct dma_heap_type *type);
 bool dma_heap_withdraw(const struct dma_heap_type *type, void *priv);
+void dma_heap_type_rescan(const struct dma_heap_type *type);
 
 int dma_heap_declare(const struct dma_heap_desc *desc);
 void dma_heap_undeclare(const char *name);

@@ -181,14 +181,16 @@ static dma_addr_t dma_heap_map_in_place(struct device *dev, phys_addr_t phys,
 	return dma_capable(dev, addr, len, true) ? addr : DMA_MAPPING_ERROR;
 }
 
-static void dma_heap_unmap_in_place(struct device *dev, struct sg_table *sgt,
-				    unsigned int count,
+/* Undo what the first @count entries' dma_heap_map_by_address() did. */
+static void dma_heap_unmap_in_place(struct device *dev,
+				    const struct dma_heap_buffer *buffer,
+				    struct sg_table *sgt, unsigned int count,
 				    enum dma_data_direction direction)
 {
 	struct scatterlist *sg;
 	unsigned int i;
 
-	if (!device_iommu_mapped(dev))
+	if (!buffer->no_pages && !device_iommu_mapped(dev))
 		return;
 	for_each_sgtable_sg(sgt, sg, i) {
 		if (i >= count)
@@ -209,6 +211,20 @@ static phys_addr_t dma_heap_entry_phys(const struct dma_heap_buffer *buffer,
 	return buffer->no_pages ? buffer->phys + offset : sg_phys(sg);
 }
 
+/*
+ * I/O memory (no struct pages) is mapped as a resource whether or not
+ * there is an IOMMU: the DMA API then knows it is not RAM, which RAM-only
+ * checks of dma-direct would refuse below the start of RAM.
+ */
+static dma_addr_t dma_heap_map_io(struct device *dev, phys_addr_t phys,
+				  size_t len, enum dma_data_direction direction)
+{
+	dma_addr_t addr = dma_map_resource(dev, phys, len, direction,
+					   DMA_ATTR_SKIP_CPU_SYNC);
+
+	return dma_mapping_error(dev, addr) ? DMA_MAPPING_ERROR : addr;
+}
+
 static int dma_heap_map_by_address(struct device *dev,
 				   const struct dma_heap_buffer *buffer,
 				   struct sg_table *sgt,
@@ -220,13 +236,16 @@ static int dma_heap_map_by_address(struct device *dev,
 	unsigned int i;
 
 	for_each_sgtable_sg(sgt, sg, i) {
-		addr = dma_heap_map_in_place(dev,
-					     dma_heap_entry_phys(buffer, sg,
-								 offset),
-					     sg->length, direction);
+		phys_addr_t phys = dma_heap_entry_phys(buffer, sg, offset);
+
+		if (buffer->no_pages)
+			addr = dma_heap_map_io(dev, phys, sg->length, direction);
+		else
+			addr = dma_heap_map_in_place(dev, phys, sg->length,
+						     direction);
 		offset += sg->length;
 		if (addr == DMA_MAPPING_ERROR) {
-			dma_heap_unmap_in_place(dev, sgt, i, direction);
+			dma_heap_unmap_in_place(dev, buffer, sgt, i, direction);
 			return -EIO;
 		}
 		sg_dma_address(sg) = addr;
@@ -273,8 +292,8 @@ static void dma_heap_buffer_unmap(struct dma_buf_attachment *attachment,
 	a->mapped = false;
 	mutex_unlock(&buffer->lock);
 	if (buffer->no_linear_map)
-		dma_heap_unmap_in_place(attachment->dev, sgt, sgt->orig_nents,
-					direction);
+		dma_heap_unmap_in_place(attachment->dev, buffer, sgt,
+					sgt->orig_nents, direction);
 	else
 		dma_heap_dma_call(DMA_HEAP_DMA_UNMAP, attachment->dev, sgt,
 				  direction, dma_heap_buffer_dma_attrs(buffer));
@@ -365,7 +384,13 @@ static int dma_heap_buffer_mmap(struct dma_buf *dmabuf,
 		len = min(len - skip, vma->vm_end - addr);
 		skip = 0;
 
-		ret = remap_pfn_range(vma, addr, pfn, len, vma->vm_page_prot);
+		/* I/O memory is never encrypted, in a confidential guest too. */
+		if (buffer->no_pages)
+			ret = io_remap_pfn_range(vma, addr, pfn, len,
+						 vma->vm_page_prot);
+		else
+			ret = remap_pfn_range(vma, addr, pfn, len,
+					      vma->vm_page_prot);
 		if (ret)
 			return ret;
 		addr += len;
@@ -459,6 +484,9 @@ static int dma_heap_buffer_protect(struct dma_heap_buffer *buffer)
 
 	if (!prot)
 		return 0;
+	/* Protectors work on pages; I/O memory has none to hand them. */
+	if (WARN_ON_ONCE(buffer->no_pages))
+		return -EINVAL;
 	/* Its module stays while the memory is protected: it gives it back. */
 	if (!try_module_get(prot->owner))
 		return -ENODEV;

@@ -996,6 +996,30 @@ bool dma_heap_withdraw(const struct dma_heap_type *type, void *priv)
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_withdraw, DMA_BUF);
 
+/**
+ * dma_heap_type_rescan - try the declarations of a type without a heap
+ * @type:	the type
+ *
+ * For a type whose memory comes and goes with a device: when the device
+ * is there again (its driver bound, after a heap was refused or
+ * withdrawn), every declaration of @type that has no heap is created
+ * once more, as when the type registered. Nothing happens if @type is not
+ * registered. The caller must not hold a lock that @type's create takes.
+ */
+void dma_heap_type_rescan(const struct dma_heap_type *type)
+{
+	struct dma_heap_decl *decl;
+
+	mutex_lock(&registry_lock);
+	if (dma_heap_type_find(type->compatible) == type)
+		list_for_each_entry(decl, &dma_heap_decls, list)
+			if (!decl->rh && !decl->waiting &&
+			    !strcmp(decl->desc.compatible, type->compatible))
+				dma_heap_decl_create(decl, type);
+	mutex_unlock(&registry_lock);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_type_rescan, DMA_BUF);
+
 /* Declarations that waited for a removed heap's memory: try again. */
 static void dma_heap_retry_waiting(struct work_struct *work)
 {

@@ -19,11 +19,21 @@
  * kernel maps is refused.
  *
  * The SRAM driver can be unbound while buffers live. Its pool would then
- * be destroyed under them, so the heap gives its memory back to the pool
- * first, when the bus says the driver is about to go, and is removed;
- * live buffers keep their SRAM, and the heap's own pool and mapping,
- * until the last is freed. The heap comes back when this module is loaded
- * again.
+ * be destroyed under them, so the heap watches the platform bus. Before
+ * the driver goes, the heap stops allocating, gives its memory back to
+ * the pool and is withdrawn; live buffers keep their SRAM, and the heap's
+ * own pool and mapping, until the last is freed. Whether the SRAM keeps
+ * its clock and power meanwhile is the SRAM driver's business: on
+ * hardware that gates it, devices and mappings of those buffers reach
+ * nothing until it is bound again. When the driver is bound again, the
+ * removed heap takes the new pool's memory while its buffers live, so
+ * nothing else is handed what they hold; once they are freed, or at once
+ * if there are none, the heap is created again.
+ *
+ * Lock order: the registry's lock (held around create), the SRAM
+ * device's lock, sram_heap_lock, a heap's @using. The bus events come
+ * with the device lock held and never take the registry's: what needs it
+ * runs from sram_heap_wq.
  *
  * It is also the example of a heap type in a loadable module: its heaps
  * appear when the module registers the type, and live buffers and open
@@ -46,6 +56,7 @@
 #include <linux/of_address.h>
 #include <linux/of_platform.h>
 #include <linux/platform_device.h>
+#include <linux/rwsem.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -57,14 +68,16 @@
  * @base:	the heap's write-combined I/O mapping of its SRAM
  * @phys:	where that SRAM is
  * @size:	how much of it, in whole pages
+ * @node:	the heap's node, to find the SRAM's pool again
  * @sram_dev:	the SRAM driver's device, held
- * @sram_pool:	the SRAM driver's pool, until the heap gives @claim back
+ * @sram_pool:	the SRAM driver's pool while the heap holds @claim in it
  * @claim:	the range the heap took out of @sram_pool, in its addresses
  * @claim_size:	its size
- * @gone:	the SRAM driver went away: no more allocations
- * @origin:	the heap's node, for log lines
+ * @using:	held for reading by allocations, for writing to stop them
+ * @gone:	the SRAM driver went away: no more allocations, ever
+ * @origin:	the heap's node's name, for log lines
  * @withdraw:	removes the heap from the registry after the SRAM went
- * @list:	entry in sram_heaps while the heap holds its claim
+ * @list:	entry in sram_heaps, from creation to destruction
  */
 struct sram_heap {
 	struct kref ref;
@@ -72,10 +85,12 @@ struct sram_heap {
 	void __iomem *base;
 	phys_addr_t phys;
 	size_t size;
+	struct device_node *node;
 	struct device *sram_dev;
 	struct gen_pool *sram_pool;
 	unsigned long claim;
 	size_t claim_size;
+	struct rw_semaphore using;
 	bool gone;
 	const char *origin;
 	struct work_struct withdraw;
@@ -84,7 +99,7 @@ struct sram_heap {
 
 static struct dma_heap_type sram_heap_type;
 
-/* Protects sram_heaps, and every heap's @sram_pool, against an unbind. */
+/* Protects sram_heaps, and every heap's @sram_pool and @claim. */
 static DEFINE_MUTEX(sram_heap_lock);
 static LIST_HEAD(sram_heaps);
 static struct workqueue_struct *sram_heap_wq;
@@ -94,8 +109,29 @@ static void sram_heap_free(struct kref *ref)
 	struct sram_heap *sh = container_of(ref, struct sram_heap, ref);
 
 	put_device(sh->sram_dev);
+	of_node_put(sh->node);
 	kfree_const(sh->origin);
 	kfree(sh);
+}
+
+/*
+ * Take all of the free memory of the SRAM's pool, as one range. The
+ * SRAM device is locked, so that the pool cannot go meanwhile, and
+ * sram_heap_lock held. NULL, or why it cannot be taken.
+ */
+static const char *sram_heap_claim(struct sram_heap *sh)
+{
+	struct gen_pool *pool = of_gen_pool_get(sh->node, "sram", 0);
+
+	lockdep_assert_held(&sram_heap_lock);
+	if (!pool)
+		return "has no SRAM pool (no mmio-sram, no \"pool\", or unbound)";
+	sh->claim_size = gen_pool_avail(pool);
+	sh->claim = gen_pool_alloc(pool, sh->claim_size);
+	if (!sh->claim)
+		return "is not one free range: give the heap a partition of its own";
+	sh->sram_pool = pool;
+	return NULL;
 }
 
 /* Give the claimed range back to the SRAM driver; sram_heap_lock held. */
@@ -106,7 +142,6 @@ static bool sram_heap_give_back(struct sram_heap *sh)
 		return false;
 	gen_pool_free(sh->sram_pool, sh->claim, sh->claim_size);
 	sh->sram_pool = NULL;
-	list_del_init(&sh->list);
 	return true;
 }
 
@@ -118,38 +153,84 @@ static void sram_heap_withdraw(struct work_struct *work)
 	kref_put(&sh->ref, sram_heap_free);
 }
 
+/* An SRAM came (back), or a removed heap let go of one: create heaps. */
+static void sram_heap_rescan(struct work_struct *work)
+{
+	dma_heap_type_rescan(&sram_heap_type);
+}
+
+static DECLARE_WORK(sram_heap_rescan_work, sram_heap_rescan);
+
 /*
  * @sh's SRAM driver is about to be unbound, and its pool destroyed:
- * gen_pool_destroy() would BUG() on the range the heap still holds.
- * sram_heap_lock held, and the device lock: the registry may take the
- * device lock with its own held (sram_heap_create()), so the heap is
- * removed from a work item, not from here.
+ * gen_pool_destroy() would BUG() on the range the heap holds. Allocations
+ * stop first, so none writes to SRAM that is going.
  */
 static void sram_heap_sram_going(struct sram_heap *sh)
 {
 	size_t live = gen_pool_size(sh->pool) - gen_pool_avail(sh->pool);
+	bool was_gone;
 
+	down_write(&sh->using);
+	was_gone = sh->gone;
+	sh->gone = true;
 	sram_heap_give_back(sh);
-	WRITE_ONCE(sh->gone, true);
+	up_write(&sh->using);
+	if (was_gone)
+		return;
 	pr_notice("dma-heaps: %s: sram: %s is going away; removing the heap, whose live buffers (%zu bytes) keep their SRAM until freed\n",
 		  sh->origin, dev_name(sh->sram_dev), live);
 	kref_get(&sh->ref);
 	queue_work(sram_heap_wq, &sh->withdraw);
 }
 
-/* Before a driver leaves a platform device: is it an SRAM of a heap? */
+/*
+ * @sh's SRAM driver is bound again, after @sh was removed. Its buffers
+ * still use the SRAM: take the new pool's memory, so that no one else is
+ * handed it, until they are freed.
+ */
+static void sram_heap_sram_back(struct sram_heap *sh)
+{
+	const char *why = sram_heap_claim(sh);
+
+	if (why)
+		pr_warn("dma-heaps: %s: sram: %s is back, but its memory %s; the removed heap's live buffers may share it\n",
+			sh->origin, dev_name(sh->sram_dev), why);
+	else
+		pr_notice("dma-heaps: %s: sram: %s is back; the heap returns once the removed heap's live buffers are freed\n",
+			  sh->origin, dev_name(sh->sram_dev));
+}
+
+/*
+ * The SRAM driver (the generic one, "sram") binds or is about to unbind.
+ * The device lock is held: what takes the registry's lock is queued.
+ */
 static int sram_heap_bus_event(struct notifier_block *nb,
 			       unsigned long action, void *data)
 {
-	struct sram_heap *sh, *tmp;
+	struct device *dev = data;
+	bool removed_heap = false;
+	struct sram_heap *sh;
 
-	if (action != BUS_NOTIFY_UNBIND_DRIVER)
+	if ((action != BUS_NOTIFY_UNBIND_DRIVER &&
+	     action != BUS_NOTIFY_BOUND_DRIVER) ||
+	    !dev->driver || strcmp(dev->driver->name, "sram"))
 		return NOTIFY_DONE;
+
 	mutex_lock(&sram_heap_lock);
-	list_for_each_entry_safe(sh, tmp, &sram_heaps, list)
-		if (sh->sram_dev == data)
+	list_for_each_entry(sh, &sram_heaps, list) {
+		if (sh->sram_dev != dev)
+			continue;
+		if (action == BUS_NOTIFY_UNBIND_DRIVER) {
 			sram_heap_sram_going(sh);
+		} else if (sh->gone && !sh->sram_pool) {
+			sram_heap_sram_back(sh);
+			removed_heap = true;
+		}
+	}
 	mutex_unlock(&sram_heap_lock);
+	if (action == BUS_NOTIFY_BOUND_DRIVER && !removed_heap)
+		queue_work(sram_heap_wq, &sram_heap_rescan_work);
 	return NOTIFY_OK;
 }
 
@@ -192,40 +273,37 @@ static bool sram_heap_is_ram(const struct dma_heap_desc *desc,
 	return why;
 }
 
-/* The SRAM, or the SRAM it is a partition of, is mapped uncached only. */
-static bool sram_heap_wc_forbidden(struct device_node *sram)
+/*
+ * Why the SRAM's own node rules the heap out, or NULL. A partition the
+ * SRAM driver exports through sysfs or runs code from is not memory to
+ * hand to applications, and an SRAM mapped uncached only cannot be mapped
+ * write-combined as the heap does.
+ */
+static const char *sram_heap_node_unfit(struct device_node *sram)
 {
 	struct device_node *parent = of_get_parent(sram);
-	bool forbidden = of_property_read_bool(sram, "no-memory-wc") ||
-			 (parent && of_property_read_bool(parent,
-							  "no-memory-wc"));
+	bool no_wc = of_property_read_bool(sram, "no-memory-wc") ||
+		     (parent && of_property_read_bool(parent, "no-memory-wc"));
 
 	of_node_put(parent);
-	return forbidden;
+	if (no_wc)
+		return "is marked no-memory-wc, and the heap maps SRAM write-combined";
+	if (of_property_read_bool(sram, "export"))
+		return "is exported to userspace by the SRAM driver itself";
+	if (of_property_read_bool(sram, "protect-exec"))
+		return "holds code the kernel runs (protect-exec)";
+	return NULL;
 }
 
-/*
- * Take all of the SRAM pool's memory; sh->sram_dev locked, so that the
- * pool cannot go while it is taken. NULL, or why it cannot be taken.
- */
-static const char *sram_heap_claim(struct sram_heap *sh,
-				   const struct dma_heap_desc *desc)
+/* Where the claimed range's whole pages are. NULL, or why it has none. */
+static const char *sram_heap_place(struct sram_heap *sh)
 {
-	struct device_node *np = to_of_node(desc->node);
-	struct gen_pool *pool = of_gen_pool_get(np, "sram", 0);
-	phys_addr_t start, end;
+	phys_addr_t start = gen_pool_virt_to_phys(sh->sram_pool, sh->claim);
+	phys_addr_t end;
 
-	if (!pool)
-		return "has no SRAM pool (no mmio-sram, no \"pool\", or unbound)";
-	sh->claim_size = gen_pool_avail(pool);
-	sh->claim = gen_pool_alloc(pool, sh->claim_size);
-	if (!sh->claim)
-		return "is not one free range: give the heap a partition of its own";
-	start = gen_pool_virt_to_phys(pool, sh->claim);
-	end = round_down(start + sh->claim_size, PAGE_SIZE);
-	sh->sram_pool = pool;
 	if (start == (phys_addr_t)-1)
 		return "has no physical address";
+	end = round_down(start + sh->claim_size, PAGE_SIZE);
 	sh->phys = PAGE_ALIGN(start);
 	if (end <= sh->phys)
 		return "is smaller than a page";
@@ -247,26 +325,14 @@ static const char *sram_heap_setup(struct sram_heap *sh)
 	return NULL;
 }
 
-/* Undo sram_heap_claim() and sram_heap_setup(), the SRAM device locked. */
+/* Undo sram_heap_claim() and sram_heap_setup(); sram_heap_lock held. */
 static void sram_heap_undo(struct sram_heap *sh)
 {
 	if (sh->pool)
 		gen_pool_destroy(sh->pool);
 	if (sh->base)
 		iounmap(sh->base);
-	mutex_lock(&sram_heap_lock);
 	sram_heap_give_back(sh);
-	mutex_unlock(&sram_heap_lock);
-}
-
-/*
- * From here, an unbind of the SRAM driver gives the claim back before the
- * driver goes (sram_heap_bus_event()). sram_heap_lock held.
- */
-static void sram_heap_watch(struct sram_heap *sh)
-{
-	lockdep_assert_held(&sram_heap_lock);
-	list_add_tail(&sh->list, &sram_heaps);
 }
 
 static struct sram_heap *sram_heap_alloc(const struct dma_heap_desc *desc,
@@ -282,44 +348,48 @@ static struct sram_heap *sram_heap_alloc(const struct dma_heap_desc *desc,
 		return NULL;
 	}
 	kref_init(&sh->ref);
+	init_rwsem(&sh->using);
 	INIT_WORK(&sh->withdraw, sram_heap_withdraw);
 	INIT_LIST_HEAD(&sh->list);
+	sh->node = of_node_get(to_of_node(desc->node));
 	sh->sram_dev = sram_dev;
 	return sh;
 }
 
-/* Take the SRAM of @sram_dev for a heap, with the device locked. */
+/*
+ * Take the SRAM of @sram_dev for a heap. With the device locked, so that
+ * the pool stays until the heap is on sram_heaps, where an unbind finds
+ * it.
+ */
 static void *sram_heap_take(const struct dma_heap_desc *desc,
 			    struct device_node *sram, struct device *sram_dev)
 {
 	struct sram_heap *sh = sram_heap_alloc(desc, sram_dev);
 	const char *why;
-	phys_addr_t at;
 
 	if (!sh) {
 		put_device(sram_dev);
 		return ERR_PTR(-ENOMEM);
 	}
-	/* The pool stays until the heap watches for an unbind. */
 	device_lock(sram_dev);
-	why = sram_heap_claim(sh, desc);
-	at = sh->phys;
+	mutex_lock(&sram_heap_lock);
+	why = sram_heap_claim(sh);
+	if (!why)
+		why = sram_heap_place(sh);
 	if (!why)
 		why = sram_heap_setup(sh);
-	if (why) {
+	if (why)
 		sram_heap_undo(sh);
-	} else {
-		mutex_lock(&sram_heap_lock);
-		sram_heap_watch(sh);
-		mutex_unlock(&sram_heap_lock);
-	}
+	else
+		list_add_tail(&sh->list, &sram_heaps);
+	mutex_unlock(&sram_heap_lock);
 	device_unlock(sram_dev);
 	if (!why)
 		return sh;
 
-	if (at)
-		dma_heap_desc_err(desc, "sram", "%pOF at %pa %s", sram, &at,
-				  why);
+	if (sh->size)
+		dma_heap_desc_err(desc, "sram", "%pOF at %pa %s", sram,
+				  &sh->phys, why);
 	else
 		dma_heap_desc_err(desc, "sram", "%pOF %s", sram, why);
 	kref_put(&sh->ref, sram_heap_free);
@@ -331,6 +401,7 @@ static void *sram_heap_create(const struct dma_heap_desc *desc)
 	struct device_node *np = to_of_node(desc->node);
 	struct device *sram_dev;
 	struct device_node *sram;
+	const char *why;
 	void *heap;
 
 	if (!np) {
@@ -349,10 +420,9 @@ static void *sram_heap_create(const struct dma_heap_desc *desc)
 				  "missing, or does not point at a node");
 		return ERR_PTR(-EINVAL);
 	}
-	if (sram_heap_wc_forbidden(sram)) {
-		dma_heap_desc_err(desc, "sram",
-				  "%pOF is marked no-memory-wc, and the heap maps SRAM write-combined",
-				  sram);
+	why = sram_heap_node_unfit(sram);
+	if (why) {
+		dma_heap_desc_err(desc, "sram", "%pOF %s", sram, why);
 		of_node_put(sram);
 		return ERR_PTR(-EINVAL);
 	}
@@ -375,10 +445,19 @@ static void *sram_heap_create(const struct dma_heap_desc *desc)
 static void sram_heap_destroy(void *priv)
 {
 	struct sram_heap *sh = priv;
+	bool was_held;
 
 	mutex_lock(&sram_heap_lock);
+	list_del(&sh->list);
+	/* What the last buffers held goes back to the SRAM driver cleared. */
+	was_held = sh->sram_pool;
+	if (was_held)
+		memset_io(sh->base, 0, sh->size);
 	sram_heap_give_back(sh);
 	mutex_unlock(&sram_heap_lock);
+	/* A removed heap let go of a bound SRAM: its heap can come back. */
+	if (was_held && sh->gone)
+		queue_work(sram_heap_wq, &sram_heap_rescan_work);
 	gen_pool_destroy(sh->pool);
 	iounmap(sh->base);
 	kref_put(&sh->ref, sram_heap_free);
@@ -389,11 +468,18 @@ static struct dma_buf *sram_heap_allocate(struct dma_heap *heap,
 					  unsigned long len, u32 fd_flags)
 {
 	struct sram_heap *sh = inst->priv;
+	struct dma_buf *dmabuf;
 
-	if (READ_ONCE(sh->gone))
-		return ERR_PTR(-ENODEV);
-	return dma_heap_gen_pool_allocate(heap, inst, sh->pool, len, fd_flags,
-					  DMA_HEAP_GEN_POOL_IO);
+	/* Nothing writes to SRAM whose driver is going. */
+	down_read(&sh->using);
+	if (sh->gone)
+		dmabuf = ERR_PTR(-ENOMEM);
+	else
+		dmabuf = dma_heap_gen_pool_allocate(heap, inst, sh->pool, len,
+						    fd_flags,
+						    DMA_HEAP_GEN_POOL_IO);
+	up_read(&sh->using);
+	return dmabuf;
 }
 
 static u64 sram_heap_size(void *priv)
@@ -440,9 +526,12 @@ module_init(sram_heap_init);
 
 static void __exit sram_heap_exit(void)
 {
-	dma_heap_type_unregister(&sram_heap_type);
 	bus_unregister_notifier(&platform_bus_type, &sram_heap_bus_nb);
-	/* Removals still queued find no heap now, and drop their references. */
+	dma_heap_type_unregister(&sram_heap_type);
+	/*
+	 * Work still queued finds no heap and no type now: removals drop
+	 * their references, a rescan does nothing.
+	 */
 	destroy_workqueue(sram_heap_wq);
 }
 module_exit(sram_heap_exit);
