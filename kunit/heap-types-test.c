@@ -1737,6 +1737,53 @@ static void region_check_fits_the_type(struct kunit *test)
 						      &bad));
 }
 
+/*
+ * Memory behind a firewall for good (the "firmware" protector) is never
+ * written by the kernel, not even to zero a buffer: a non-secure write
+ * would fault there. Memory a protector takes at allocation is zeroed
+ * before it is protected, as any buffer is.
+ */
+static void firewalled_memory_is_never_written(struct kunit *test)
+{
+	static struct dma_heap_protector firewall = {
+		.name = "kunit-firewall",
+		.owner = THIS_MODULE,
+		.stays_protected = true,
+		.protect = log_protect,
+		.unprotect = log_unprotect,
+	};
+	static const char * const names[] = {
+		"kunit-firewall", TEST_PROTECTOR,
+	};
+	struct dma_heap_desc desc = {
+		.compatible = "linux,dma-heap-carveout",
+		.size = SZ_64K,
+	};
+	struct dma_buf *dmabuf;
+	unsigned int i;
+	void *vaddr;
+
+	register_test_protector(test);
+	KUNIT_ASSERT_EQ(test, dma_heap_protector_register(&firewall), 0);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, test_protector_unregister,
+						  &firewall), 0);
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		desc.name = names[i];
+		desc.protected_by = names[i];
+		desc.base = test_region(test, desc.size);
+		vaddr = phys_to_virt(desc.base);
+		memset(vaddr, 0xa5, desc.size);
+		dmabuf = alloc_from(declare_heap(test, &desc), desc.size);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+		KUNIT_EXPECT_EQ(test, protect_log.protects, i + 1);
+		/* Left as it was behind the firewall; zeroed otherwise. */
+		KUNIT_EXPECT_NULL(test, memchr_inv(vaddr, i ? 0 : 0xa5,
+						   desc.size));
+		put_and_flush(dmabuf);
+	}
+}
+
 static struct kunit_case dma_heap_types_cases[] = {
 	KUNIT_CASE(chunk_pool_recycles_zeroed_chunks),
 	KUNIT_CASE(system_pool_recycles_zeroed_blocks),
@@ -1770,6 +1817,7 @@ static struct kunit_case dma_heap_types_cases[] = {
 			 protect_refusal_gen_params),
 	KUNIT_CASE(protected_heap_comes_and_goes_with_its_protector),
 	KUNIT_CASE(linear_map_protector_unmaps_live_buffers),
+	KUNIT_CASE(firewalled_memory_is_never_written),
 	KUNIT_CASE(io_memory_buffers_are_described_by_address),
 	KUNIT_CASE(region_check_fits_the_type),
 	{}

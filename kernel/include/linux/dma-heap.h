@@ -208,17 +208,22 @@ struct dma_heap_instance {
  *		region), and a heap over other memory is refused
  * @mapped_only: it protects only memory in the kernel's linear map, and a
  *		heap over a no-map region is refused
+ * @stays_protected: the memory is behind its firewall for good, between
+ *		buffers too (firmware set it up at boot): the kernel never
+ *		writes it, not even to zero a new buffer, since the firewall
+ *		would fault the write. Clearing what one protected user
+ *		leaves for the next is the firewall owner's job.
  * @protect:	make the memory of @sgt unreachable by the CPU (the normal
  *		world), before the buffer's first user. The memory is zeroed
- *		and cleaned out of the CPU caches already. 0, or an errno
- *		with nothing left protected: the allocation then fails.
+ *		and cleaned out of the CPU caches already, unless
+ *		@stays_protected. 0, or an errno with nothing left
+ *		protected: the allocation then fails.
  * @unprotect:	after the buffer's last user: clear the memory of @sgt and
  *		give it back to the normal world, where the heap's type then
- *		frees it (memory that stays behind its firewall between
- *		buffers has nothing to give back: the type clears each buffer
- *		before handing it out). 0, or an errno when the memory could
- *		not be given back: it is then leaked with its heap, never
- *		handed out again.
+ *		frees it (memory that @stays_protected has nothing to give
+ *		back). 0, or an errno when the memory could not be given
+ *		back: it is then leaked with its heap, never handed out
+ *		again.
  * @list:	private to the registry
  *
  * A protected heap's buffers are never mapped for the CPU: mmap fails with
@@ -237,6 +242,7 @@ struct dma_heap_protector {
 	struct module *owner;
 	bool no_map_only;
 	bool mapped_only;
+	bool stays_protected;
 	int (*protect)(struct dma_heap_protector *prot, struct sg_table *sgt);
 	int (*unprotect)(struct dma_heap_protector *prot,
 			 struct sg_table *sgt);

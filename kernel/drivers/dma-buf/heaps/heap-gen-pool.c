@@ -117,8 +117,10 @@ static const struct dma_heap_buffer_ops dma_heap_gen_pool_buffer_ops = {
  *		buffer is described by its address, and the pool's
  *		addresses serve as its kernel mapping
  *
- * The buffer starts on a page boundary whatever the pool's granule, so
- * that it can be mapped to userspace page by page. It goes back to @pool
+ * The buffer is zeroed, except for a protected heap whose protector keeps
+ * the memory behind its firewall for good (@stays_protected): the kernel
+ * never writes that. It starts on a page boundary whatever the pool's
+ * granule, so that it can be mapped to userspace page by page. It goes back to @pool
  * when its dma-buf is released; the caller keeps @pool alive until then.
  *
  * Return: the dma-buf, ERR_PTR(-ENOMEM) when @pool has no range of @len
@@ -163,10 +165,13 @@ struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
 		goto err_pool;
 	}
 
-	ret = dma_heap_gen_pool_zero(buf->addr, paddr, len, memory,
-				     inst->uncached);
-	if (ret)
-		goto err_pool;
+	/* Memory behind a firewall for good is the firewall owner's to clear. */
+	if (!inst->protector || !inst->protector->stays_protected) {
+		ret = dma_heap_gen_pool_zero(buf->addr, paddr, len, memory,
+					     inst->uncached);
+		if (ret)
+			goto err_pool;
+	}
 
 	ret = sg_alloc_table(&buf->base.sgt, 1, GFP_KERNEL);
 	if (ret)

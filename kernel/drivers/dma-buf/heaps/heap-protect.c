@@ -8,9 +8,10 @@
  * protection is the firewall's, and what this protector adds is the
  * exporter's guarantee that no CPU mapping of a buffer is ever made. The
  * memory stays behind the firewall between buffers, so unprotect has
- * nothing to give back; the carveout clears each buffer through a
- * temporary write-combined mapping before it is handed out, as for any
- * no-map region, which the firewall must allow.
+ * nothing to give back, and the kernel never writes it: a non-secure
+ * write would fault or be dropped by the firewall. Clearing what one
+ * secure user leaves for the next is the secure side's job, as it is for
+ * every firewall that firmware owns.
  *
  * "linear-map": any memory in the kernel's linear map, taken out of it for
  * the buffer's lifetime, as secretmem does for its pages: no kernel
@@ -42,6 +43,7 @@ static struct dma_heap_protector firmware_protector = {
 	.name = "firmware",
 	.owner = THIS_MODULE,
 	.no_map_only = true,
+	.stays_protected = true,
 	.protect = firmware_protect,
 	.unprotect = firmware_protect,
 };
