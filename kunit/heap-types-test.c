@@ -1643,8 +1643,7 @@ static struct dma_heap_type io_type = {
 /*
  * A buffer of memory without struct pages is zeroed through the pool's
  * own mapping, carries no page in its table, reaches an importer by
- * address only (mapped as a resource), and is vmapped as I/O memory
- * through that same mapping.
+ * address only, and is vmapped as I/O memory through that same mapping.
  */
 static void io_memory_buffers_are_described_by_address(struct kunit *test)
 {
@@ -1697,9 +1696,8 @@ static void io_memory_buffers_are_described_by_address(struct kunit *test)
 	if (!IS_ERR(sgt)) {
 		KUNIT_EXPECT_EQ(test, sgt->nents, 1);
 		KUNIT_EXPECT_NULL(test, sg_page(sgt->sgl));
-		/* dma_map_resource(): dma-direct maps I/O memory in place. */
 		KUNIT_EXPECT_EQ(test, sg_dma_address(sgt->sgl),
-				(dma_addr_t)buffer->phys);
+				phys_to_dma(dev, buffer->phys));
 		KUNIT_EXPECT_EQ(test, sg_dma_len(sgt->sgl), SZ_64K);
 		dma_buf_unmap_attachment_unlocked(attach, sgt,
 						  DMA_BIDIRECTIONAL);
@@ -1748,6 +1746,7 @@ static void firewalled_memory_is_never_written(struct kunit *test)
 	static struct dma_heap_protector firewall = {
 		.name = "kunit-firewall",
 		.owner = THIS_MODULE,
+		.no_map_only = true,
 		.stays_protected = true,
 		.protect = log_protect,
 		.unprotect = log_unprotect,
@@ -1771,6 +1770,8 @@ static void firewalled_memory_is_never_written(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		desc.name = names[i];
 		desc.protected_by = names[i];
+		/* Firewalled memory is no-map, and never touched here. */
+		desc.no_map = !i;
 		desc.base = test_region(test, desc.size);
 		vaddr = phys_to_virt(desc.base);
 		memset(vaddr, 0xa5, desc.size);

@@ -212,7 +212,8 @@ struct dma_heap_instance {
  *		buffers too (firmware set it up at boot): the kernel never
  *		writes it, not even to zero a new buffer, since the firewall
  *		would fault the write. Clearing what one protected user
- *		leaves for the next is the firewall owner's job.
+ *		leaves for the next is the firewall owner's job. Only with
+ *		@no_map_only.
  * @protect:	make the memory of @sgt unreachable by the CPU (the normal
  *		world), before the buffer's first user. The memory is zeroed
  *		and cleaned out of the CPU caches already, unless

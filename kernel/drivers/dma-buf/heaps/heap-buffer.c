@@ -163,12 +163,16 @@ static unsigned long dma_heap_buffer_dma_attrs(struct dma_heap_buffer *buffer)
  * with a small DMA mask, swiotlb=force, a confidential VM), and a bounce
  * copies through the linear mapping this memory does not have: the kernel
  * would fault. Behind an IOMMU, dma_map_resource() maps it without a
- * bounce; without one, the device uses the address it sees the memory at,
- * if it can reach it in place. Otherwise the mapping fails.
+ * bounce; without one, the device uses the address it sees the memory at
+ * (its dma-ranges applied), if it can reach it in place. Otherwise the
+ * mapping fails. I/O memory (@is_ram false: no struct pages, such as an
+ * SRAM below the start of RAM) is not held to the checks that only RAM
+ * must pass.
  */
 static dma_addr_t dma_heap_map_in_place(struct device *dev, phys_addr_t phys,
 					size_t len,
-					enum dma_data_direction direction)
+					enum dma_data_direction direction,
+					bool is_ram)
 {
 	dma_addr_t addr;
 
@@ -178,7 +182,7 @@ static dma_addr_t dma_heap_map_in_place(struct device *dev, phys_addr_t phys,
 	if (force_dma_unencrypted(dev))
 		return DMA_MAPPING_ERROR;
 	addr = phys_to_dma(dev, phys);
-	return dma_capable(dev, addr, len, true) ? addr : DMA_MAPPING_ERROR;
+	return dma_capable(dev, addr, len, is_ram) ? addr : DMA_MAPPING_ERROR;
 }
 
 /* Undo what the first @count entries' dma_heap_map_by_address() did. */
@@ -190,7 +194,7 @@ static void dma_heap_unmap_in_place(struct device *dev,
 	struct scatterlist *sg;
 	unsigned int i;
 
-	if (!buffer->no_pages && !device_iommu_mapped(dev))
+	if (!device_iommu_mapped(dev))
 		return;
 	for_each_sgtable_sg(sgt, sg, i) {
 		if (i >= count)
@@ -211,20 +215,6 @@ static phys_addr_t dma_heap_entry_phys(const struct dma_heap_buffer *buffer,
 	return buffer->no_pages ? buffer->phys + offset : sg_phys(sg);
 }
 
-/*
- * I/O memory (no struct pages) is mapped as a resource whether or not
- * there is an IOMMU: the DMA API then knows it is not RAM, which RAM-only
- * checks of dma-direct would refuse below the start of RAM.
- */
-static dma_addr_t dma_heap_map_io(struct device *dev, phys_addr_t phys,
-				  size_t len, enum dma_data_direction direction)
-{
-	dma_addr_t addr = dma_map_resource(dev, phys, len, direction,
-					   DMA_ATTR_SKIP_CPU_SYNC);
-
-	return dma_mapping_error(dev, addr) ? DMA_MAPPING_ERROR : addr;
-}
-
 static int dma_heap_map_by_address(struct device *dev,
 				   const struct dma_heap_buffer *buffer,
 				   struct sg_table *sgt,
@@ -238,11 +228,8 @@ static int dma_heap_map_by_address(struct device *dev,
 	for_each_sgtable_sg(sgt, sg, i) {
 		phys_addr_t phys = dma_heap_entry_phys(buffer, sg, offset);
 
-		if (buffer->no_pages)
-			addr = dma_heap_map_io(dev, phys, sg->length, direction);
-		else
-			addr = dma_heap_map_in_place(dev, phys, sg->length,
-						     direction);
+		addr = dma_heap_map_in_place(dev, phys, sg->length, direction,
+					     !buffer->no_pages);
 		offset += sg->length;
 		if (addr == DMA_MAPPING_ERROR) {
 			dma_heap_unmap_in_place(dev, buffer, sgt, i, direction);

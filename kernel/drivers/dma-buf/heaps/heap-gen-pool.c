@@ -165,8 +165,9 @@ struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
 		goto err_pool;
 	}
 
-	/* Memory behind a firewall for good is the firewall owner's to clear. */
-	if (!inst->protector || !inst->protector->stays_protected) {
+	/* No-map memory behind a firewall for good is its owner's to clear. */
+	if (memory != DMA_HEAP_GEN_POOL_NO_MAP || !inst->protector ||
+	    !inst->protector->stays_protected) {
 		ret = dma_heap_gen_pool_zero(buf->addr, paddr, len, memory,
 					     inst->uncached);
 		if (ret)

@@ -1132,8 +1132,9 @@ EXPORT_SYMBOL_IF_KUNIT(dma_heap_protector_registered);
  * Creates every declared heap that names it and whose type is
  * registered.
  *
- * Return: 0, -EINVAL for an incomplete protector, -EEXIST if one of the
- * same name is registered.
+ * Return: 0, -EINVAL for an incomplete or contradictory protector (one
+ * whose memory stays protected must protect no-map memory only), -EEXIST
+ * if one of the same name is registered.
  */
 int dma_heap_protector_register(struct dma_heap_protector *prot)
 {
@@ -1141,7 +1142,8 @@ int dma_heap_protector_register(struct dma_heap_protector *prot)
 	struct dma_heap_decl *decl;
 
 	if (!prot->name || !prot->protect || !prot->unprotect ||
-	    (prot->no_map_only && prot->mapped_only))
+	    (prot->no_map_only && prot->mapped_only) ||
+	    (prot->stays_protected && !prot->no_map_only))
 		return -EINVAL;
 
 	mutex_lock(&registry_lock);

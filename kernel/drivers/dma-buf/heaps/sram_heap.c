@@ -43,6 +43,7 @@
  * (heap-buffer.c), SRAM a driver uses for itself (the SRAM driver).
  */
 
+#include <linux/bitmap.h>
 #include <linux/device.h>
 #include <linux/dma-heap.h>
 #include <linux/err.h>
@@ -69,7 +70,9 @@
  * @phys:	where that SRAM is
  * @size:	how much of it, in whole pages
  * @node:	the heap's node, to find the SRAM's pool again
- * @sram_dev:	the SRAM driver's device, held
+ * @sram_dev:	the SRAM's device, held; replaced if the device is made
+ *		anew (an overlay applied again)
+ * @sram_node:	that device's node, which stays the same
  * @sram_pool:	the SRAM driver's pool while the heap holds @claim in it
  * @claim:	the range the heap took out of @sram_pool, in its addresses
  * @claim_size:	its size
@@ -87,6 +90,7 @@ struct sram_heap {
 	size_t size;
 	struct device_node *node;
 	struct device *sram_dev;
+	struct device_node *sram_node;
 	struct gen_pool *sram_pool;
 	unsigned long claim;
 	size_t claim_size;
@@ -109,6 +113,7 @@ static void sram_heap_free(struct kref *ref)
 	struct sram_heap *sh = container_of(ref, struct sram_heap, ref);
 
 	put_device(sh->sram_dev);
+	of_node_put(sh->sram_node);
 	of_node_put(sh->node);
 	kfree_const(sh->origin);
 	kfree(sh);
@@ -162,6 +167,29 @@ static void sram_heap_rescan(struct work_struct *work)
 static DECLARE_WORK(sram_heap_rescan_work, sram_heap_rescan);
 
 /*
+ * Clear what is free in a chunk of a heap's own pool: what freed buffers
+ * left there goes back to the SRAM driver's other users otherwise. Live
+ * buffers are not touched.
+ */
+static void sram_heap_clear_free(struct gen_pool *pool,
+				 struct gen_pool_chunk *chunk, void *data)
+{
+	int order = pool->min_alloc_order;
+	unsigned long nbits = (chunk->end_addr - chunk->start_addr + 1) >> order;
+	unsigned long start = 0, end;
+
+	for (;;) {
+		start = find_next_zero_bit(chunk->bits, nbits, start);
+		if (start >= nbits)
+			break;
+		end = find_next_bit(chunk->bits, nbits, start);
+		memset_io((void __iomem *)(chunk->start_addr + (start << order)),
+			  0, (end - start) << order);
+		start = end;
+	}
+}
+
+/*
  * @sh's SRAM driver is about to be unbound, and its pool destroyed:
  * gen_pool_destroy() would BUG() on the range the heap holds. Allocations
  * stop first, so none writes to SRAM that is going.
@@ -174,6 +202,8 @@ static void sram_heap_sram_going(struct sram_heap *sh)
 	down_write(&sh->using);
 	was_gone = sh->gone;
 	sh->gone = true;
+	if (sh->sram_pool)
+		gen_pool_for_each_chunk(sh->pool, sram_heap_clear_free, NULL);
 	sram_heap_give_back(sh);
 	up_write(&sh->using);
 	if (was_gone)
@@ -192,7 +222,17 @@ static void sram_heap_sram_going(struct sram_heap *sh)
 static void sram_heap_sram_back(struct sram_heap *sh)
 {
 	const char *why = sram_heap_claim(sh);
+	phys_addr_t start;
 
+	if (!why) {
+		/* It must be the same SRAM, all of what the buffers use. */
+		start = gen_pool_virt_to_phys(sh->sram_pool, sh->claim);
+		if (start == (phys_addr_t)-1 || start > sh->phys ||
+		    start + sh->claim_size < sh->phys + sh->size) {
+			sram_heap_give_back(sh);
+			why = "no longer covers the heap's range";
+		}
+	}
 	if (why)
 		pr_warn("dma-heaps: %s: sram: %s is back, but its memory %s; the removed heap's live buffers may share it\n",
 			sh->origin, dev_name(sh->sram_dev), why);
@@ -219,8 +259,13 @@ static int sram_heap_bus_event(struct notifier_block *nb,
 
 	mutex_lock(&sram_heap_lock);
 	list_for_each_entry(sh, &sram_heaps, list) {
-		if (sh->sram_dev != dev)
+		if (!dev->of_node || dev->of_node != sh->sram_node)
 			continue;
+		/* The same SRAM, as a new device: follow it. */
+		if (sh->sram_dev != dev) {
+			put_device(sh->sram_dev);
+			sh->sram_dev = get_device(dev);
+		}
 		if (action == BUS_NOTIFY_UNBIND_DRIVER) {
 			sram_heap_sram_going(sh);
 		} else if (sh->gone && !sh->sram_pool) {
@@ -353,6 +398,7 @@ static struct sram_heap *sram_heap_alloc(const struct dma_heap_desc *desc,
 	INIT_LIST_HEAD(&sh->list);
 	sh->node = of_node_get(to_of_node(desc->node));
 	sh->sram_dev = sram_dev;
+	sh->sram_node = of_node_get(sram_dev->of_node);
 	return sh;
 }
 
@@ -373,7 +419,11 @@ static void *sram_heap_take(const struct dma_heap_desc *desc,
 	}
 	device_lock(sram_dev);
 	mutex_lock(&sram_heap_lock);
-	why = sram_heap_claim(sh);
+	/* Only the SRAM driver's unbind is watched for. */
+	if (sram_dev->driver && strcmp(sram_dev->driver->name, "sram"))
+		why = "belongs to another driver than the SRAM driver";
+	else
+		why = sram_heap_claim(sh);
 	if (!why)
 		why = sram_heap_place(sh);
 	if (!why)
@@ -456,7 +506,7 @@ static void sram_heap_destroy(void *priv)
 	sram_heap_give_back(sh);
 	mutex_unlock(&sram_heap_lock);
 	/* A removed heap let go of a bound SRAM: its heap can come back. */
-	if (was_held && sh->gone)
+	if (sh->gone && READ_ONCE(sh->sram_dev->driver))
 		queue_work(sram_heap_wq, &sram_heap_rescan_work);
 	gen_pool_destroy(sh->pool);
 	iounmap(sh->base);
@@ -526,8 +576,9 @@ module_init(sram_heap_init);
 
 static void __exit sram_heap_exit(void)
 {
-	bus_unregister_notifier(&platform_bus_type, &sram_heap_bus_nb);
+	/* The heaps go first: until then, an unbind must be seen. */
 	dma_heap_type_unregister(&sram_heap_type);
+	bus_unregister_notifier(&platform_bus_type, &sram_heap_bus_nb);
 	/*
 	 * Work still queued finds no heap and no type now: removals drop
 	 * their references, a rescan does nothing.
