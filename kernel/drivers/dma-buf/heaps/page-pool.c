@@ -38,6 +38,7 @@
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/swap.h>
 #include <linux/workqueue.h>
 #include <kunit/visibility.h>
 
@@ -550,10 +551,19 @@ unsigned long dma_heap_pools_shrink(unsigned long nr_pages)
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_heap_pools_shrink);
 
+/*
+ * The pages go back to the page allocator, not through the LRU: reclaim
+ * is told of them, as for slab pages, or an allocation in direct reclaim
+ * sees no progress and may call the OOM killer although the pools just
+ * gave back what it needs.
+ */
 static unsigned long dma_heap_pool_scan(struct shrinker *shrinker,
 					struct shrink_control *sc)
 {
-	return dma_heap_pools_shrink(sc->nr_to_scan) ?: SHRINK_STOP;
+	unsigned long freed = dma_heap_pools_shrink(sc->nr_to_scan);
+
+	mm_account_reclaimed_pages(freed);
+	return freed ?: SHRINK_STOP;
 }
 
 /*
