@@ -465,6 +465,24 @@ static void finish_removal(struct registered_heap *rh)
 	schedule_work(&retry_work);
 }
 
+/* Unlink @decl's heap onto @gone, for finish_removals(); registry_lock held. */
+static void retire_heap(struct dma_heap_decl *decl, struct list_head *gone)
+{
+	unlink_heap(decl->rh);
+	list_add_tail(&decl->rh->removal, gone);
+	decl->rh = NULL;
+}
+
+/* Finish removing the heaps on @gone, and every removal in flight. */
+static void finish_removals(struct list_head *gone)
+{
+	struct registered_heap *rh, *tmp;
+
+	list_for_each_entry_safe(rh, tmp, gone, removal)
+		finish_removal(rh);
+	wait_event(removals_done, !atomic_read(&removals));
+}
+
 /* Sysfs: what the registry knows of each heap it made. */
 static struct registered_heap *dev_to_registered(struct device *dev)
 {
@@ -958,6 +976,21 @@ void dma_heap_undeclare(const char *name)
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_undeclare, DMA_BUF);
 
+/*
+ * Create the heap of every declaration of @type that has none and is not
+ * waiting for a removed heap's memory; registry_lock held.
+ */
+static void create_missing_heaps(const struct dma_heap_type *type)
+{
+	struct dma_heap_decl *decl;
+
+	lockdep_assert_held(&registry_lock);
+	list_for_each_entry(decl, &dma_heap_decls, list)
+		if (!decl->rh && !decl->waiting &&
+		    !strcmp(decl->desc.compatible, type->compatible))
+			dma_heap_decl_create(decl, type);
+}
+
 /**
  * dma_heap_withdraw - remove a heap whose memory went away
  * @type:	the heap's type
@@ -1008,14 +1041,9 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_withdraw, DMA_BUF);
  */
 void dma_heap_type_rescan(const struct dma_heap_type *type)
 {
-	struct dma_heap_decl *decl;
-
 	mutex_lock(&registry_lock);
 	if (dma_heap_type_find(type->compatible) == type)
-		list_for_each_entry(decl, &dma_heap_decls, list)
-			if (!decl->rh && !decl->waiting &&
-			    !strcmp(decl->desc.compatible, type->compatible))
-				dma_heap_decl_create(decl, type);
+		create_missing_heaps(type);
 	mutex_unlock(&registry_lock);
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_type_rescan, DMA_BUF);
@@ -1055,8 +1083,6 @@ EXPORT_SYMBOL_IF_KUNIT(dma_heap_registry_flush);
  */
 int dma_heap_type_register(struct dma_heap_type *type)
 {
-	struct dma_heap_decl *decl;
-
 	if (!type->name || !type->compatible || !type->create ||
 	    !type->allocate || (type->pool_ops && !type->pool_orders))
 		return -EINVAL;
@@ -1069,10 +1095,7 @@ int dma_heap_type_register(struct dma_heap_type *type)
 		return -EEXIST;
 	}
 	list_add_tail(&type->list, &dma_heap_types);
-	list_for_each_entry(decl, &dma_heap_decls, list)
-		if (!decl->rh && !strcmp(decl->desc.compatible,
-					 type->compatible))
-			dma_heap_decl_create(decl, type);
+	create_missing_heaps(type);
 	mutex_unlock(&registry_lock);
 
 	return 0;
@@ -1088,7 +1111,6 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_type_register, DMA_BUF);
  */
 void dma_heap_type_unregister(struct dma_heap_type *type)
 {
-	struct registered_heap *rh, *tmp;
 	struct dma_heap_decl *decl;
 	LIST_HEAD(gone);
 
@@ -1098,17 +1120,12 @@ void dma_heap_type_unregister(struct dma_heap_type *type)
 		if (strcmp(decl->desc.compatible, type->compatible))
 			continue;
 		decl->waiting = false;
-		if (!decl->rh)
-			continue;
-		unlink_heap(decl->rh);
-		list_add_tail(&decl->rh->removal, &gone);
-		decl->rh = NULL;
+		if (decl->rh)
+			retire_heap(decl, &gone);
 	}
 	mutex_unlock(&registry_lock);
 
-	list_for_each_entry_safe(rh, tmp, &gone, removal)
-		finish_removal(rh);
-	wait_event(removals_done, !atomic_read(&removals));
+	finish_removals(&gone);
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_type_unregister, DMA_BUF);
 
@@ -1178,7 +1195,6 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_protector_register, DMA_BUF);
  */
 void dma_heap_protector_unregister(struct dma_heap_protector *prot)
 {
-	struct registered_heap *rh, *tmp;
 	struct dma_heap_decl *decl;
 	LIST_HEAD(gone);
 
@@ -1187,15 +1203,11 @@ void dma_heap_protector_unregister(struct dma_heap_protector *prot)
 	list_for_each_entry(decl, &dma_heap_decls, list) {
 		if (!decl->rh || decl->rh->inst.protector != prot)
 			continue;
-		unlink_heap(decl->rh);
-		list_add_tail(&decl->rh->removal, &gone);
-		decl->rh = NULL;
+		retire_heap(decl, &gone);
 	}
 	mutex_unlock(&registry_lock);
 
-	list_for_each_entry_safe(rh, tmp, &gone, removal)
-		finish_removal(rh);
-	wait_event(removals_done, !atomic_read(&removals));
+	finish_removals(&gone);
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_protector_unregister, DMA_BUF);
 
