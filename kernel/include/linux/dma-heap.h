@@ -347,20 +347,35 @@ void dma_heap_forget_full(struct dma_heap *heap);
 u64 dma_heap_fallback_count(struct dma_heap *heap);
 
 /**
+ * struct dma_heap_buffer_counts - one CPU's share of a heap's live buffers
+ * @bytes:	bytes counted in on this CPU, less those counted out on it
+ * @buffers:	the same for buffers
+ *
+ * A buffer is counted in on the CPU that allocates it and out on the CPU
+ * that frees it, so only the sum over all CPUs means anything.
+ */
+struct dma_heap_buffer_counts {
+	s64 bytes;
+	s64 buffers;
+};
+
+/**
  * struct dma_heap_buffer_stats - the live buffers of one heap
- * @bytes:	bytes in buffers exported and not yet released
- * @buffers:	how many such buffers
- * @released:	bumped after each release gave its memory back (and by
- *		dma_heap_forget_full()): a request that failed before a
- *		change of it may succeed after
+ * @live:	bytes and buffers exported and not yet released, per CPU:
+ *		a stream of buffers from many threads shares no cache line
+ *		(dma_heap_buffer_stats_read() adds them up)
+ * @released:	with @count_released, bumped after each release gave its
+ *		memory back (and by dma_heap_forget_full()): a request that
+ *		failed before a change of it may succeed after
+ * @count_released: whether the heap's allocations look at @released
  *
  * Kept by whoever registered the heap (the registry, for declared heaps)
  * and updated by the exporter for each buffer counted in.
  */
 struct dma_heap_buffer_stats {
-	atomic64_t bytes;
-	atomic64_t buffers;
+	struct dma_heap_buffer_counts __percpu *live;
 	atomic64_t released;
+	bool count_released;
 };
 
 struct dma_heap_buffer;

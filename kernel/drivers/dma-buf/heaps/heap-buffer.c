@@ -522,10 +522,11 @@ static void dma_heap_buffer_release(struct dma_buf *dmabuf)
 		return;
 	buffer->ops->release(buffer);
 	if (stats) {
-		atomic64_sub(len, &stats->bytes);
-		atomic64_dec(&stats->buffers);
+		this_cpu_sub(stats->live->bytes, len);
+		this_cpu_dec(stats->live->buffers);
 		/* The memory is back: pairs with the registry's acquire. */
-		atomic64_inc_return_release(&stats->released);
+		if (stats->count_released)
+			atomic64_inc_return_release(&stats->released);
 	}
 	/* The heap's counts and ops outlive the buffer until here. */
 	dma_heap_put(heap);
@@ -672,8 +673,51 @@ void dma_heap_buffer_count_in(struct dma_buf *dmabuf,
 			 buffer->stats))
 		return;
 	buffer->stats = stats;
-	atomic64_add(buffer->len, &stats->bytes);
-	atomic64_inc(&stats->buffers);
+	this_cpu_add(stats->live->bytes, buffer->len);
+	this_cpu_inc(stats->live->buffers);
+}
+
+/*
+ * Set up @stats for a heap. @count_released: the heap's allocations look
+ * at @stats->released; other heaps do not pay for it at every free.
+ */
+int dma_heap_buffer_stats_init(struct dma_heap_buffer_stats *stats,
+			       bool count_released)
+{
+	stats->live = alloc_percpu(struct dma_heap_buffer_counts);
+	if (!stats->live)
+		return -ENOMEM;
+	atomic64_set(&stats->released, 0);
+	stats->count_released = count_released;
+	return 0;
+}
+
+void dma_heap_buffer_stats_exit(struct dma_heap_buffer_stats *stats)
+{
+	free_percpu(stats->live);
+	stats->live = NULL;
+}
+
+/*
+ * The live bytes and buffers of @stats, summed over every CPU. A buffer
+ * freed on one CPU while the sum passes another may be counted out and
+ * not in: a sum below 0 is 0.
+ */
+void dma_heap_buffer_stats_read(struct dma_heap_buffer_stats *stats,
+				struct dma_heap_buffer_counts *sum)
+{
+	struct dma_heap_buffer_counts *c;
+	int cpu;
+
+	sum->bytes = 0;
+	sum->buffers = 0;
+	for_each_possible_cpu(cpu) {
+		c = per_cpu_ptr(stats->live, cpu);
+		sum->bytes += READ_ONCE(c->bytes);
+		sum->buffers += READ_ONCE(c->buffers);
+	}
+	sum->bytes = max(sum->bytes, 0LL);
+	sum->buffers = max(sum->buffers, 0LL);
 }
 
 /**

@@ -32,6 +32,11 @@ bool dma_heap_has_ops(struct dma_heap *heap, const struct dma_heap_ops *ops);
 /* The exporter, for the registry. */
 void dma_heap_buffer_count_in(struct dma_buf *dmabuf,
 			      struct dma_heap_buffer_stats *stats);
+int dma_heap_buffer_stats_init(struct dma_heap_buffer_stats *stats,
+			       bool count_released);
+void dma_heap_buffer_stats_exit(struct dma_heap_buffer_stats *stats);
+void dma_heap_buffer_stats_read(struct dma_heap_buffer_stats *stats,
+				struct dma_heap_buffer_counts *sum);
 
 /* The exporter's DMA API calls, for tests (see dma_heap_dma_call()). */
 enum dma_heap_dma_op {

@@ -519,11 +519,20 @@ static ssize_t size_bytes_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(size_bytes);
 
+/* The live buffers of @rh, added up over the CPUs. */
+static struct dma_heap_buffer_counts live_buffers(struct registered_heap *rh)
+{
+	struct dma_heap_buffer_counts sum;
+
+	dma_heap_buffer_stats_read(&rh->stats, &sum);
+	return sum;
+}
+
 static ssize_t used_bytes_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%lld\n",
-			  atomic64_read(&dev_to_registered(dev)->stats.bytes));
+			  live_buffers(dev_to_registered(dev)).bytes);
 }
 static DEVICE_ATTR_RO(used_bytes);
 
@@ -531,7 +540,7 @@ static ssize_t buffers_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
 {
 	return sysfs_emit(buf, "%lld\n",
-			  atomic64_read(&dev_to_registered(dev)->stats.buffers));
+			  live_buffers(dev_to_registered(dev)).buffers);
 }
 static DEVICE_ATTR_RO(buffers);
 
@@ -635,7 +644,7 @@ u64 dma_heap_used_bytes(struct dma_heap *heap)
 {
 	struct registered_heap *rh = to_registered(heap);
 
-	return rh ? atomic64_read(&rh->stats.bytes) : 0;
+	return rh ? live_buffers(rh).bytes : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_heap_used_bytes);
 
@@ -643,7 +652,7 @@ u64 dma_heap_buffer_count(struct dma_heap *heap)
 {
 	struct registered_heap *rh = to_registered(heap);
 
-	return rh ? atomic64_read(&rh->stats.buffers) : 0;
+	return rh ? live_buffers(rh).buffers : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_heap_buffer_count);
 
@@ -683,13 +692,19 @@ static struct registered_heap *registered_heap_alloc(struct dma_heap_decl *decl,
 	init_completion(&rh->walkers_gone);
 	INIT_LIST_HEAD(&rh->node);
 	if (!rh->name || (desc->fallback && !rh->fallback) ||
-	    percpu_ref_init(&rh->walkers, walkers_gone, 0, GFP_KERNEL)) {
-		kfree_const(rh->fallback);
-		kfree_const(rh->name);
-		kfree(rh);
-		return NULL;
+	    dma_heap_buffer_stats_init(&rh->stats, type->exclusive))
+		goto err;
+	if (percpu_ref_init(&rh->walkers, walkers_gone, 0, GFP_KERNEL)) {
+		dma_heap_buffer_stats_exit(&rh->stats);
+		goto err;
 	}
 	return rh;
+
+err:
+	kfree_const(rh->fallback);
+	kfree_const(rh->name);
+	kfree(rh);
+	return NULL;
 }
 
 /* Give back the pool and the type's data: all that calls the type. */
@@ -707,6 +722,7 @@ static void registered_heap_free(struct registered_heap *rh)
 {
 	registered_heap_teardown(rh);
 	percpu_ref_exit(&rh->walkers);
+	dma_heap_buffer_stats_exit(&rh->stats);
 	kfree_const(rh->fallback);
 	kfree_const(rh->name);
 	kfree(rh);
