@@ -295,7 +295,8 @@ enum dma_heap_caching {
  *		pool size, and prefills it; its argument is @create's result.
  * @pool_orders: with @pool_ops: fill @orders (at most
  *		DMA_HEAP_POOL_MAX_ORDERS page orders, largest first) for the
- *		heap whose private data is @priv; return how many
+ *		heap whose private data is @priv; return how many. Blocks of
+ *		other orders pass through the pool to and from @pool_ops
  * @caching:	whether the type's heaps can be uncached
  * @protectable: the type's heaps may be protected ("protected-by"): its
  *		buffers' memory is zeroed before export and not touched by
@@ -383,9 +384,11 @@ struct dma_heap_buffer;
 /**
  * struct dma_heap_buffer_ops - what a heap type does for its buffers
  * @release:	give the backing memory described by @buffer->sgt back to
- *		where it came from and free @buffer. Called once, when the
- *		last reference to the dma-buf is dropped and no importer
- *		holds a mapping any more.
+ *		where it came from and free @buffer, now or later (a page
+ *		pool may keep it until it has split its blocks): the
+ *		exporter does not touch @buffer again. Called once, when
+ *		the last reference to the dma-buf is dropped and no
+ *		importer holds a mapping any more.
  */
 struct dma_heap_buffer_ops {
 	void (*release)(struct dma_heap_buffer *buffer);
@@ -511,17 +514,45 @@ struct dma_heap_pool_ops {
 };
 
 /**
+ * struct dma_heap_pool_batch - a buffer's blocks, given back in one go
+ * @node:	the pool's, while it keeps the batch
+ * @sgt:	the table that holds the blocks
+ * @nents:	the blocks are its first @nents entries, each one whole
+ *		block from dma_heap_pool_alloc(), of get_order(length) order
+ * @bytes:	their total size
+ * @release:	frees @sgt and whatever holds the batch, once the pool has
+ *		taken the blocks out; called without the pool's lock, in
+ *		process context but possibly from memory reclaim (the
+ *		shrinker): it must neither allocate memory nor sleep
+ *
+ * A heap type embeds one in its buffer, so that giving a buffer back to
+ * the pool allocates nothing and takes the same time for any size.
+ */
+struct dma_heap_pool_batch {
+	struct list_head node;
+	struct sg_table *sgt;
+	unsigned int nents;
+	size_t bytes;
+	void (*release)(struct dma_heap_pool_batch *batch);
+};
+
+/**
  * struct dma_heap_pool_stats - a pool's figures, for sysfs
  * @pooled_bytes:	bytes kept in the pool, zeroed or not
- * @zeroing_bytes:	bytes freed into the pool and not zeroed yet
+ * @dirty_bytes:	bytes freed into the pool and not zeroed yet
+ * @zeroing_bytes:	of those, bytes the zeroing worker was woken for
+ *			and has not zeroed yet; 0 while it sleeps
  * @hits:		blocks handed out from the pool
  * @misses:		blocks that had to come from the heap's memory
+ * @zero_wakeups:	times the zeroing worker was woken
  */
 struct dma_heap_pool_stats {
 	u64 pooled_bytes;
+	u64 dirty_bytes;
 	u64 zeroing_bytes;
 	u64 hits;
 	u64 misses;
+	u64 zero_wakeups;
 };
 
 struct dma_heap_pool *dma_heap_pool_create(const unsigned int *orders,
@@ -534,7 +565,8 @@ struct page *dma_heap_pool_alloc(struct dma_heap_pool *pool,
 				 unsigned int order);
 void dma_heap_pool_free(struct dma_heap_pool *pool, struct page *page,
 			unsigned int order);
-void dma_heap_pool_free_sgt(struct dma_heap_pool *pool, struct sg_table *sgt);
+void dma_heap_pool_free_batch(struct dma_heap_pool *pool,
+			      struct dma_heap_pool_batch *batch);
 void dma_heap_pool_prefill(struct dma_heap_pool *pool, size_t bytes);
 void dma_heap_pool_get_stats(struct dma_heap_pool *pool,
 			     struct dma_heap_pool_stats *stats);

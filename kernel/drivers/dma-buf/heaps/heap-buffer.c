@@ -651,7 +651,7 @@ struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
 		return dmabuf;
 
 err_release:
-	/* @buffer is freed here: @heap is what is left to put. */
+	/* @buffer is the type's from here: @heap is what is left to put. */
 	buffer->ops->release(buffer);
 	dma_heap_put(heap);
 	return dmabuf;

@@ -70,7 +70,7 @@ bool dma_heap_protector_registered(const char *name);
 struct dma_heap_pool;
 unsigned long dma_heap_pools_shrink(unsigned long nr_pages);
 void dma_heap_pool_wait_idle(struct dma_heap_pool *pool);
-bool dma_heap_pool_zeroing_armed(struct dma_heap_pool *pool);
+bool dma_heap_pool_zeroing_pending(struct dma_heap_pool *pool);
 void dma_heap_pool_stop(struct dma_heap_pool *pool);
 
 /* The page helpers, for tests: told of every range cleaned. */

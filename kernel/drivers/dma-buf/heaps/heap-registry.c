@@ -597,12 +597,16 @@ POOL_ATTR(pool_bytes, pooled_bytes);
 POOL_ATTR(zeroing_bytes, zeroing_bytes);
 POOL_ATTR(pool_hits, hits);
 POOL_ATTR(pool_misses, misses);
+POOL_ATTR(pool_dirty_bytes, dirty_bytes);
+POOL_ATTR(pool_zero_wakeups, zero_wakeups);
 
 static struct attribute *pool_attrs[] = {
 	&dev_attr_pool_bytes.attr,
 	&dev_attr_zeroing_bytes.attr,
 	&dev_attr_pool_hits.attr,
 	&dev_attr_pool_misses.attr,
+	&dev_attr_pool_dirty_bytes.attr,
+	&dev_attr_pool_zero_wakeups.attr,
 	NULL
 };
 

@@ -7,6 +7,15 @@
  * its heap's pool, zeroed in the background by a worker, and handed out
  * again without touching the allocator or the memory.
  *
+ * What a free costs: the same for any size, and less than giving the
+ * pages back to the page allocator. A buffer's blocks reach the pool as
+ * one batch, its sg_table, split into blocks later by whoever needs them
+ * (the worker, an allocation, the shrinker). A free wakes the worker only
+ * once a megabyte is waiting for it (see DMA_HEAP_POOL_ZERO_BATCH), so
+ * small buffers freed one by one wake nobody: their blocks wait, dirty,
+ * for the next allocation, which zeroes just the block it takes, as the
+ * page allocator's __GFP_ZERO would have.
+ *
  * What it never does: hand out a block that still holds a previous
  * user's data. A block is on the "clean" list only once zeroed; a block
  * taken from the "dirty" list (freed, not yet zeroed) is zeroed by the
@@ -29,7 +38,7 @@
 
 #include <linux/bitops.h>
 #include <linux/dma-heap.h>
-#include <linux/hrtimer.h>
+#include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -45,19 +54,16 @@
 #include "heap-internal.h"
 
 /*
- * How long freed blocks wait before the background zeroing starts. A
- * free never wakes a thread itself, a burst of frees wakes the worker
- * once, and a buffer freed and allocated again at once (a camera's frame
- * loop) takes its blocks back before the worker wakes instead of racing
- * it for them. The delay has a timer of its own rather than a delayed
- * work: a jiffy-based "2 ms" is 4 to 8 ms at HZ=250, and freed memory
- * should not sit dirty that long when a burst of allocations may follow.
+ * Dirty bytes that wake the zeroing worker. Waking a thread costs a few
+ * microseconds (an IPI, a context switch); zeroing a megabyte costs tens
+ * of them at any memory speed, so a wake-up per megabyte is a small share
+ * of the work it starts, and a stream of small frees causes one wake-up
+ * per megabyte freed, not one per free. Below it, nothing is woken and
+ * nothing is timed: the blocks wait for an allocation, which zeroes the
+ * one it takes. A buffer of a megabyte or more wakes the worker at once,
+ * so its blocks are clean when a buffer of its size is asked for again.
  */
-#define DMA_HEAP_POOL_ZERO_DELAY_NS	(500 * NSEC_PER_USEC)
-#define DMA_HEAP_POOL_ZERO_SLACK_NS	(250 * NSEC_PER_USEC)
-
-/* Bit of dma_heap_pool.zero_flags: the zeroing timer is set. */
-#define DMA_HEAP_POOL_ZERO_ARMED	0
+#define DMA_HEAP_POOL_ZERO_BATCH	SZ_1M
 
 /**
  * struct dma_heap_pool_list - pooled blocks of one size
@@ -76,20 +82,25 @@ struct dma_heap_pool_list {
  * @lock:	protects the lists and the byte counts
  * @lists:	one list pair per block size, largest first
  * @nr_lists:	number of block sizes
+ * @batches:	buffers given back whole (struct dma_heap_pool_batch), not
+ *		split into blocks yet; their blocks are dirty
  * @max_bytes:	most bytes kept (clean, dirty and being zeroed)
  * @pooled_bytes: bytes kept now
- * @zeroing_bytes: bytes freed and not zeroed yet (dirty or in the worker)
- * @hits:	blocks handed out from the pool
+ * @dirty_bytes: bytes freed and not zeroed yet: in @batches, on the dirty
+ *		lists, being split, or in the worker's hands
+ * @hits:	blocks taken from the pool to be handed out; under @lock
  * @misses:	blocks the pool did not have and got from the heap's memory
- * @dying:	set by dma_heap_pool_destroy(), under @lock: keep nothing
- *		more, and never set @zero_timer again
+ * @zero_wakeups: times a free woke @zero_work
+ * @dying:	set by dma_heap_pool_stop(), under @lock: keep nothing
+ *		more, and never queue @zero_kick again
+ * @zero_queued: @zero_work is queued or running, and zeroes every dirty
+ *		block before it stops; under @lock
  * @uncached:	the heap's buffers are uncached: blocks are cleaned out of
  *		the CPU caches after zeroing
  * @ops:	where the memory comes from and goes back to
  * @priv:	argument of @ops
- * @zero_timer:	starts @zero_work a moment after the first dirty block
- *		is freed, so that a burst of frees wakes it once
- * @zero_flags:	DMA_HEAP_POOL_ZERO_ARMED while @zero_timer is set
+ * @zero_kick:	queues @zero_work from the next timer tick, so that the
+ *		free that wakes it pays neither a wake-up nor a timer
  * @zero_work:	zeroes dirty blocks
  * @prefill_work: fills the pool up to @prefill_bytes
  * @prefill_bytes: how much to prefill
@@ -99,17 +110,19 @@ struct dma_heap_pool {
 	spinlock_t lock;		/* see @lock above */
 	struct dma_heap_pool_list lists[DMA_HEAP_POOL_MAX_ORDERS];
 	unsigned int nr_lists;
+	struct list_head batches;
 	size_t max_bytes;
 	size_t pooled_bytes;
-	size_t zeroing_bytes;
-	atomic64_t hits;
+	size_t dirty_bytes;
+	u64 hits;
 	atomic64_t misses;
+	u64 zero_wakeups;
 	bool dying;
+	bool zero_queued;
 	bool uncached;
 	const struct dma_heap_pool_ops *ops;
 	void *priv;
-	struct hrtimer zero_timer;
-	unsigned long zero_flags;
+	struct irq_work zero_kick;
 	struct work_struct zero_work;
 	struct work_struct prefill_work;
 	size_t prefill_bytes;
@@ -117,23 +130,23 @@ struct dma_heap_pool {
 };
 
 /*
- * dma_heap_pools_lock protects dma_heap_pools. Reclaim only ever tries
- * it, and nothing allocates memory while holding it, so the shrinker
- * cannot deadlock against a pool being created or destroyed.
+ * dma_heap_pools_lock protects changes to dma_heap_pools. The shrinker's
+ * scan only ever tries it, and nothing allocates memory while holding
+ * it, so reclaim cannot deadlock against a pool being created or
+ * destroyed; its count walks the list under RCU.
  */
 static LIST_HEAD(dma_heap_pools);
 static DEFINE_MUTEX(dma_heap_pools_lock);
 static struct shrinker *dma_heap_pool_shrinker;
 
-/* Pages kept by all pools, for the shrinker's count without a lock. */
-static atomic_long_t dma_heap_pooled_pages = ATOMIC_LONG_INIT(0);
-
-/* Change a pool's kept bytes; called with the pool's lock held. */
+/*
+ * Change a pool's kept bytes; called with the pool's lock held. Written
+ * once, for the shrinker's count, which reads it without the lock.
+ */
 static void pool_account(struct dma_heap_pool *pool, long bytes)
 {
 	lockdep_assert_held(&pool->lock);
-	pool->pooled_bytes += bytes;
-	atomic_long_add(bytes >> PAGE_SHIFT, &dma_heap_pooled_pages);
+	WRITE_ONCE(pool->pooled_bytes, pool->pooled_bytes + bytes);
 }
 
 static size_t block_bytes(unsigned int order)
@@ -187,13 +200,176 @@ static int pool_zero_block(struct dma_heap_pool *pool, struct page *page,
 	return pool->uncached ? dma_heap_clean_pages(page, 1UL << order) : 0;
 }
 
+/*
+ * Have the worker zero every dirty block, unless it is already at it or
+ * the pool is being destroyed; called with the pool's lock held, which
+ * dma_heap_pool_stop() takes to set @dying before it waits for the kick
+ * and cancels the work, so no work is queued on a pool being destroyed.
+ *
+ * The worker is woken from the next tick of this CPU (a lazy irq_work),
+ * not from here: waking a thread on another CPU means an IPI, which the
+ * freeing thread would wait for, while a lazy irq_work is an entry on a
+ * per-CPU list. A tick is 1 to 10 ms; the blocks are not needed sooner,
+ * and an allocation that needs one sooner zeroes it itself.
+ */
+static void pool_wake_zeroing(struct dma_heap_pool *pool)
+{
+	lockdep_assert_held(&pool->lock);
+	if (pool->zero_queued || pool->dying)
+		return;
+	pool->zero_queued = true;
+	pool->zero_wakeups++;
+	irq_work_queue(&pool->zero_kick);
+}
+
+/*
+ * Runs from the next timer tick of the CPU that queued it (an interrupt
+ * of its own if that CPU's tick was stopped; the irq_work thread on
+ * PREEMPT_RT).
+ */
+static void dma_heap_pool_zero_kick(struct irq_work *kick)
+{
+	struct dma_heap_pool *pool = container_of(kick, struct dma_heap_pool,
+						  zero_kick);
+
+	queue_work(system_unbound_wq, &pool->zero_work);
+}
+
+/*
+ * After @bytes of dirty blocks were kept: count them, and wake the worker
+ * if a megabyte or more now waits. Called with the pool's lock held.
+ */
+static void pool_kept_dirty(struct dma_heap_pool *pool, size_t bytes)
+{
+	pool_account(pool, bytes);
+	pool->dirty_bytes += bytes;
+	if (pool->dirty_bytes >= DMA_HEAP_POOL_ZERO_BATCH)
+		pool_wake_zeroing(pool);
+}
+
+/* Whether @bytes more fit; called with the pool's lock held. */
+static bool pool_has_room(struct dma_heap_pool *pool, size_t bytes)
+{
+	lockdep_assert_held(&pool->lock);
+	return !pool->dying && pool->pooled_bytes + bytes <= pool->max_bytes;
+}
+
+/* The first batch not split yet, off the list; NULL if none. */
+static struct dma_heap_pool_batch *pool_pop_batch(struct dma_heap_pool *pool)
+{
+	struct dma_heap_pool_batch *batch;
+
+	lockdep_assert_held(&pool->lock);
+	batch = list_first_entry_or_null(&pool->batches,
+					 struct dma_heap_pool_batch, node);
+	if (batch)
+		list_del(&batch->node);
+	return batch;
+}
+
+static struct dma_heap_pool_batch *pool_take_batch(struct dma_heap_pool *pool)
+{
+	struct dma_heap_pool_batch *batch;
+
+	spin_lock(&pool->lock);
+	batch = pool_pop_batch(pool);
+	spin_unlock(&pool->lock);
+	return batch;
+}
+
+/*
+ * Put the blocks of a batch taken off the pool's list on its dirty lists,
+ * and release the batch; returns the pages it gave back to the heap's
+ * memory instead. The blocks are sorted by size without the lock, then
+ * added under it in one go: a buffer of many blocks does not hold the
+ * lock for long. A block of a size the pool does not keep goes back to
+ * the heap's memory. The batch was counted at its word (@batch->bytes);
+ * what it really holds is counted here.
+ *
+ * While the batch was off the list, the worker may have found nothing to
+ * do and stopped: if a megabyte is dirty now, it is woken again.
+ */
+static unsigned long pool_split_batch(struct dma_heap_pool *pool,
+				      struct dma_heap_pool_batch *batch)
+{
+	struct list_head sorted[DMA_HEAP_POOL_MAX_ORDERS];
+	size_t kept = 0, not_kept = 0;
+	struct scatterlist *sg;
+	unsigned int i, j, order;
+	long wrong;
+
+	for (j = 0; j < pool->nr_lists; j++)
+		INIT_LIST_HEAD(&sorted[j]);
+	for_each_sg(batch->sgt->sgl, sg, batch->nents, i) {
+		order = get_order(sg->length);
+		for (j = 0; j < pool->nr_lists; j++)
+			if (pool->lists[j].order == order)
+				break;
+		/* Counted as a whole block: it must be one. */
+		WARN_ON_ONCE(sg->length != block_bytes(order));
+		if (j == pool->nr_lists) {
+			not_kept += block_bytes(order);
+			pool->ops->free(pool->priv, sg_page(sg), order);
+			continue;
+		}
+		kept += block_bytes(order);
+		list_add_tail(&sg_page(sg)->lru, &sorted[j]);
+	}
+	wrong = (long)batch->bytes - (long)(kept + not_kept);
+	WARN_ON_ONCE(wrong);
+
+	spin_lock(&pool->lock);
+	for (j = 0; j < pool->nr_lists; j++)
+		list_splice_tail(&sorted[j], &pool->lists[j].dirty);
+	pool_account(pool, -(long)not_kept - wrong);
+	pool->dirty_bytes -= not_kept + wrong;
+	if (pool->dirty_bytes >= DMA_HEAP_POOL_ZERO_BATCH)
+		pool_wake_zeroing(pool);
+	spin_unlock(&pool->lock);
+
+	batch->release(batch);
+	return not_kept >> PAGE_SHIFT;
+}
+
+/*
+ * Take a block of @pl: a clean one if there is one, else a dirty one
+ * (@dirty set), which the caller must zero. NULL if @pl has none, with
+ * @batch set to a batch to split first if there is one: a miss takes
+ * the lock once.
+ */
+static struct page *pool_take(struct dma_heap_pool *pool,
+			      struct dma_heap_pool_list *pl, bool *dirty,
+			      struct dma_heap_pool_batch **batch)
+{
+	size_t size = block_bytes(pl->order);
+	struct page *page;
+
+	spin_lock(&pool->lock);
+	page = take_block(&pl->clean);
+	*dirty = !page;
+	if (!page) {
+		page = take_block(&pl->dirty);
+		if (page)
+			pool->dirty_bytes -= size;
+	}
+	if (page) {
+		pool_account(pool, -(long)size);
+		pool->hits++;
+	}
+	*batch = page ? NULL : pool_pop_batch(pool);
+	spin_unlock(&pool->lock);
+	return page;
+}
+
 /**
  * dma_heap_pool_alloc - get a zeroed block
  * @pool:	the heap's pool
- * @order:	block size, one of the orders the pool was created with
+ * @order:	block size; an order the pool was not created with passes
+ *		straight through to its ops, as with a pool of size 0
  *
- * A clean block if there is one; else a dirty one, zeroed here; else a
- * new block from the heap's memory.
+ * A clean block if there is one; else a dirty one, zeroed here, splitting
+ * buffers given back whole until one has a block of this size; else a new
+ * block from the heap's memory.
  *
  * Return: the block, or NULL if the heap's memory has none.
  */
@@ -201,26 +377,15 @@ struct page *dma_heap_pool_alloc(struct dma_heap_pool *pool,
 				 unsigned int order)
 {
 	struct dma_heap_pool_list *pl = pool_list(pool, order);
-	size_t size = block_bytes(order);
-	bool dirty = false;
+	struct dma_heap_pool_batch *batch;
 	struct page *page;
+	bool dirty;
 
-	if (WARN_ON_ONCE(!pl))
-		return NULL;
-	if (!pool->max_bytes)
+	if (!pool->max_bytes || !pl)
 		return pool_new_block(pool, order);
 
-	spin_lock(&pool->lock);
-	page = take_block(&pl->clean);
-	if (!page) {
-		page = take_block(&pl->dirty);
-		dirty = !!page;
-		if (dirty)
-			pool->zeroing_bytes -= size;
-	}
-	if (page)
-		pool_account(pool, -(long)size);
-	spin_unlock(&pool->lock);
+	while (!(page = pool_take(pool, pl, &dirty, &batch)) && batch)
+		pool_split_batch(pool, batch);
 
 	if (!page) {
 		/* A miss is a block the heap's memory gave instead. */
@@ -234,70 +399,9 @@ struct page *dma_heap_pool_alloc(struct dma_heap_pool *pool,
 		pool->ops->free(pool->priv, page, order);
 		return NULL;
 	}
-	atomic64_inc(&pool->hits);
 	return page;
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_pool_alloc, DMA_BUF);
-
-/*
- * Keep a freed block for zeroing if the pool has room; called with the
- * pool's lock held. The caller adds the kept bytes to the global count.
- */
-static bool pool_keep_dirty(struct dma_heap_pool *pool, struct page *page,
-			    unsigned int order)
-{
-	struct dma_heap_pool_list *pl = pool_list(pool, order);
-	size_t size = block_bytes(order);
-
-	lockdep_assert_held(&pool->lock);
-	if (!pl || pool->dying || pool->pooled_bytes + size > pool->max_bytes)
-		return false;
-
-	list_add_tail(&page->lru, &pl->dirty);
-	pool->pooled_bytes += size;
-	pool->zeroing_bytes += size;
-	return true;
-}
-
-/*
- * After blocks were kept: count them, and have them zeroed in a moment.
- * The timer is set by the first free of a burst only; later ones must
- * not push it back, or a steady stream of frees would keep the worker
- * from ever starting. Called with the pool's lock held, which
- * dma_heap_pool_destroy() takes to set @dying before it cancels the
- * timer: no free can set the timer of a pool being destroyed.
- */
-static void pool_kept(struct dma_heap_pool *pool, size_t bytes)
-{
-	lockdep_assert_held(&pool->lock);
-	if (!bytes || pool->dying)
-		return;
-	atomic_long_add(bytes >> PAGE_SHIFT, &dma_heap_pooled_pages);
-	if (!test_and_set_bit(DMA_HEAP_POOL_ZERO_ARMED, &pool->zero_flags))
-		hrtimer_start_range_ns(&pool->zero_timer,
-				       ns_to_ktime(DMA_HEAP_POOL_ZERO_DELAY_NS),
-				       DMA_HEAP_POOL_ZERO_SLACK_NS,
-				       HRTIMER_MODE_REL);
-}
-
-/*
- * Hand the zeroing to a worker once the timer is no longer set. The bit
- * is cleared first, so a block freed from here on sets the timer again
- * instead of being left for a worker that has already looked.
- */
-static void pool_start_zeroing(struct dma_heap_pool *pool)
-{
-	clear_bit(DMA_HEAP_POOL_ZERO_ARMED, &pool->zero_flags);
-	queue_work(system_unbound_wq, &pool->zero_work);
-}
-
-/* Runs in interrupt context. */
-static enum hrtimer_restart dma_heap_pool_zero_timer(struct hrtimer *timer)
-{
-	pool_start_zeroing(container_of(timer, struct dma_heap_pool,
-					zero_timer));
-	return HRTIMER_NORESTART;
-}
 
 /**
  * dma_heap_pool_free - give a block back
@@ -305,78 +409,117 @@ static enum hrtimer_restart dma_heap_pool_zero_timer(struct hrtimer *timer)
  * @page:	a block from dma_heap_pool_alloc()
  * @order:	its order
  *
- * Kept, to be zeroed in the background, while the pool has room; freed
- * to the heap's memory otherwise. Never sleeps.
+ * Kept, dirty, while the pool has room; freed to the heap's memory
+ * otherwise. Never sleeps.
  */
 void dma_heap_pool_free(struct dma_heap_pool *pool, struct page *page,
 			unsigned int order)
 {
-	bool keep;
+	struct dma_heap_pool_list *pl = pool_list(pool, order);
+	size_t size = block_bytes(order);
+	bool keep = false;
 
-	if (!pool->max_bytes) {
-		pool->ops->free(pool->priv, page, order);
-		return;
+	if (pool->max_bytes && pl) {
+		spin_lock(&pool->lock);
+		keep = pool_has_room(pool, size);
+		if (keep) {
+			list_add_tail(&page->lru, &pl->dirty);
+			pool_kept_dirty(pool, size);
+		}
+		spin_unlock(&pool->lock);
 	}
-
-	spin_lock(&pool->lock);
-	keep = pool_keep_dirty(pool, page, order);
-	if (keep)
-		pool_kept(pool, block_bytes(order));
-	spin_unlock(&pool->lock);
-
 	if (!keep)
 		pool->ops->free(pool->priv, page, order);
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_pool_free, DMA_BUF);
 
-/**
- * dma_heap_pool_free_sgt - give back every block of a buffer
- * @pool:	the heap's pool
- * @sgt:	the buffer's table; each entry one whole block from
- *		dma_heap_pool_alloc(), of get_order(length) order
- *
- * The same as dma_heap_pool_free() on each block, under one lock: a
- * buffer of many blocks is freed in about the time of one. Blocks past
- * the first that does not fit are freed to the heap's memory. Does not
- * free @sgt itself. Sleeps only if the pool's ops->free does.
+/*
+ * Give back the blocks of @batch one by one: each is kept while the pool
+ * has room, and goes to the heap's memory otherwise. Then release it.
  */
-void dma_heap_pool_free_sgt(struct dma_heap_pool *pool, struct sg_table *sgt)
+static void pool_free_batch_blocks(struct dma_heap_pool *pool,
+				   struct dma_heap_pool_batch *batch)
 {
 	struct scatterlist *sg;
-	unsigned int i, order;
-	size_t kept = 0;
-
-	spin_lock(&pool->lock);
-	for_each_sgtable_sg(sgt, sg, i) {
-		order = get_order(sg->length);
-		/* Counted as a whole block: it must be one. */
-		if (WARN_ON_ONCE(sg->length != block_bytes(order)) ||
-		    !pool_keep_dirty(pool, sg_page(sg), order))
-			break;
-		kept += block_bytes(order);
-	}
-	pool_kept(pool, kept);
-	spin_unlock(&pool->lock);
-
-	for (; i < sgt->orig_nents; i++, sg = sg_next(sg))
-		pool->ops->free(pool->priv, sg_page(sg), get_order(sg->length));
-}
-EXPORT_SYMBOL_NS_GPL(dma_heap_pool_free_sgt, DMA_BUF);
-
-/* Take the next dirty block, largest first; it stays counted as zeroing. */
-static struct page *take_dirty(struct dma_heap_pool *pool,
-			       unsigned int *order)
-{
-	struct page *page = NULL;
 	unsigned int i;
 
+	for_each_sg(batch->sgt->sgl, sg, batch->nents, i)
+		dma_heap_pool_free(pool, sg_page(sg), get_order(sg->length));
+	batch->release(batch);
+}
+
+/**
+ * dma_heap_pool_free_batch - give back every block of a buffer at once
+ * @pool:	the heap's pool
+ * @batch:	the buffer's blocks: the first @batch->nents entries of
+ *		@batch->sgt, each one whole block from dma_heap_pool_alloc()
+ *		of get_order(length) order, @batch->bytes their total
+ *
+ * The pool keeps the whole batch if it has room for it, in the same time
+ * for any number of blocks: the batch is split into blocks later, by the
+ * worker or by the allocation that needs one, and released then. A pool
+ * without room for all of it keeps what fits, block by block, and gives
+ * the rest back to the heap's memory, as the page allocator would take
+ * it. A batch of one block (or none) is kept as that block, and released
+ * at once.
+ *
+ * Context: process context; calls @batch->release, and sleeps only if
+ * the pool's ops->free does.
+ */
+void dma_heap_pool_free_batch(struct dma_heap_pool *pool,
+			      struct dma_heap_pool_batch *batch)
+{
+	bool keep;
+
+	if (batch->nents <= 1) {
+		pool_free_batch_blocks(pool, batch);
+		return;
+	}
+
 	spin_lock(&pool->lock);
-	for (i = 0; i < pool->nr_lists && !page; i++) {
-		page = take_block(&pool->lists[i].dirty);
-		*order = pool->lists[i].order;
+	keep = pool->max_bytes && pool_has_room(pool, batch->bytes);
+	if (keep) {
+		list_add_tail(&batch->node, &pool->batches);
+		pool_kept_dirty(pool, batch->bytes);
 	}
 	spin_unlock(&pool->lock);
-	return page;
+
+	if (!keep)
+		pool_free_batch_blocks(pool, batch);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_pool_free_batch, DMA_BUF);
+
+/*
+ * The next dirty block for the worker, largest first, after splitting
+ * every batch; it stays counted as dirty. NULL when there is nothing left
+ * to zero, in which case the worker is no longer queued: a free from here
+ * on wakes it again, once enough is dirty.
+ */
+static struct page *pool_next_dirty(struct dma_heap_pool *pool,
+				    unsigned int *order)
+{
+	struct dma_heap_pool_batch *batch;
+	struct page *page;
+	unsigned int i;
+
+	for (;;) {
+		while ((batch = pool_take_batch(pool)))
+			pool_split_batch(pool, batch);
+
+		page = NULL;
+		spin_lock(&pool->lock);
+		for (i = 0; i < pool->nr_lists && !page; i++) {
+			page = take_block(&pool->lists[i].dirty);
+			*order = pool->lists[i].order;
+		}
+		/* Else a batch came while the lock was not held: split it. */
+		if (page || list_empty(&pool->batches)) {
+			pool->zero_queued = !!page;
+			spin_unlock(&pool->lock);
+			return page;
+		}
+		spin_unlock(&pool->lock);
+	}
 }
 
 static void dma_heap_pool_zero_work(struct work_struct *work)
@@ -385,16 +528,17 @@ static void dma_heap_pool_zero_work(struct work_struct *work)
 						  zero_work);
 	unsigned int order;
 	struct page *page;
+	int ret;
 
-	while ((page = take_dirty(pool, &order))) {
-		int ret = pool_zero_block(pool, page, order);
+	while ((page = pool_next_dirty(pool, &order))) {
+		ret = pool_zero_block(pool, page, order);
 
 		spin_lock(&pool->lock);
 		if (!ret)
 			list_add(&page->lru, &pool_list(pool, order)->clean);
 		else
 			pool_account(pool, -(long)block_bytes(order));
-		pool->zeroing_bytes -= block_bytes(order);
+		pool->dirty_bytes -= block_bytes(order);
 		spin_unlock(&pool->lock);
 		if (ret)
 			pool->ops->free(pool->priv, page, order);
@@ -409,7 +553,7 @@ static bool pool_add_clean(struct dma_heap_pool *pool, struct page *page,
 	bool keep;
 
 	spin_lock(&pool->lock);
-	keep = !pool->dying && pool->pooled_bytes + size <= pool->max_bytes;
+	keep = pool_has_room(pool, size);
 	if (keep) {
 		list_add_tail(&page->lru, &pool_list(pool, order)->clean);
 		pool_account(pool, size);
@@ -466,25 +610,32 @@ void dma_heap_pool_get_stats(struct dma_heap_pool *pool,
 {
 	spin_lock(&pool->lock);
 	stats->pooled_bytes = pool->pooled_bytes;
-	stats->zeroing_bytes = pool->zeroing_bytes;
+	stats->dirty_bytes = pool->dirty_bytes;
+	stats->zeroing_bytes = pool->zero_queued ? pool->dirty_bytes : 0;
+	stats->zero_wakeups = pool->zero_wakeups;
+	stats->hits = pool->hits;
 	spin_unlock(&pool->lock);
-	stats->hits = atomic64_read(&pool->hits);
 	stats->misses = atomic64_read(&pool->misses);
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_pool_get_stats, DMA_BUF);
 
 /*
  * Move up to @nr_pages worth of blocks from the pool to @out, dirty ones
- * first; returns the pages moved. Blocks the worker holds are skipped.
+ * first, after splitting every batch; returns the pages moved, and those
+ * the splitting gave back at once. Blocks the worker holds are skipped.
  */
 static unsigned long pool_drain(struct dma_heap_pool *pool,
 				unsigned long nr_pages, struct list_head *out)
 {
+	struct dma_heap_pool_batch *batch;
 	unsigned long moved = 0;
 	struct dma_heap_pool_list *pl;
 	struct list_head *head;
 	struct page *page;
 	unsigned int i, pass;
+
+	while ((batch = pool_take_batch(pool)))
+		moved += pool_split_batch(pool, batch);
 
 	spin_lock(&pool->lock);
 	for (pass = 0; pass < 2; pass++) {
@@ -497,7 +648,7 @@ static unsigned long pool_drain(struct dma_heap_pool *pool,
 				list_add(&page->lru, out);
 				pool_account(pool, -(long)block_bytes(pl->order));
 				if (!pass)
-					pool->zeroing_bytes -= block_bytes(pl->order);
+					pool->dirty_bytes -= block_bytes(pl->order);
 				moved += 1UL << pl->order;
 			}
 		}
@@ -522,9 +673,15 @@ static void pool_free_list(struct dma_heap_pool *pool, struct list_head *list)
 static unsigned long dma_heap_pool_count(struct shrinker *shrinker,
 					 struct shrink_control *sc)
 {
-	long pages = atomic_long_read(&dma_heap_pooled_pages);
+	struct dma_heap_pool *pool;
+	unsigned long pages = 0;
 
-	return pages > 0 ? pages : SHRINK_EMPTY;
+	/* Without the list's lock, which another reclaimer may hold. */
+	rcu_read_lock();
+	list_for_each_entry_rcu(pool, &dma_heap_pools, node)
+		pages += READ_ONCE(pool->pooled_bytes) >> PAGE_SHIFT;
+	rcu_read_unlock();
+	return pages ?: SHRINK_EMPTY;
 }
 
 /*
@@ -567,24 +724,33 @@ static unsigned long dma_heap_pool_scan(struct shrinker *shrinker,
 }
 
 /*
- * Wait until the pool's background work is done (for tests); zeroing
- * that is still waiting for its timer starts at once.
+ * Wait until the pool's background work is done (for tests): dirty
+ * blocks, however few, are zeroed now, by the worker queued from here
+ * rather than at the next tick. Not counted as a wake-up.
  */
 void dma_heap_pool_wait_idle(struct dma_heap_pool *pool)
 {
+	bool zero;
+
 	flush_work(&pool->prefill_work);
-	if (hrtimer_cancel(&pool->zero_timer))
-		pool_start_zeroing(pool);
+	spin_lock(&pool->lock);
+	zero = pool->dirty_bytes && !pool->dying;
+	if (zero)
+		pool->zero_queued = true;
+	spin_unlock(&pool->lock);
+	if (zero)
+		queue_work(system_unbound_wq, &pool->zero_work);
 	flush_work(&pool->zero_work);
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_heap_pool_wait_idle);
 
-/* Whether the zeroing timer is set (for tests). */
-bool dma_heap_pool_zeroing_armed(struct dma_heap_pool *pool)
+/* Whether the kick or the worker is pending or running (for tests). */
+bool dma_heap_pool_zeroing_pending(struct dma_heap_pool *pool)
 {
-	return hrtimer_active(&pool->zero_timer);
+	return irq_work_is_busy(&pool->zero_kick) ||
+	       work_busy(&pool->zero_work);
 }
-EXPORT_SYMBOL_IF_KUNIT(dma_heap_pool_zeroing_armed);
+EXPORT_SYMBOL_IF_KUNIT(dma_heap_pool_zeroing_pending);
 
 /* One shrinker for every pool, set up before any heap type registers. */
 static int __init dma_heap_pool_init(void)
@@ -634,6 +800,7 @@ struct dma_heap_pool *dma_heap_pool_create(const unsigned int *orders,
 		return ERR_PTR(-ENOMEM);
 
 	spin_lock_init(&pool->lock);
+	INIT_LIST_HEAD(&pool->batches);
 	for (i = 0; i < nr_orders; i++) {
 		pool->lists[i].order = orders[i];
 		INIT_LIST_HEAD(&pool->lists[i].clean);
@@ -644,15 +811,13 @@ struct dma_heap_pool *dma_heap_pool_create(const unsigned int *orders,
 	pool->ops = ops;
 	pool->priv = priv;
 	pool->uncached = uncached;
-	atomic64_set(&pool->hits, 0);
 	atomic64_set(&pool->misses, 0);
-	hrtimer_init(&pool->zero_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	pool->zero_timer.function = dma_heap_pool_zero_timer;
+	pool->zero_kick = IRQ_WORK_INIT_LAZY(dma_heap_pool_zero_kick);
 	INIT_WORK(&pool->zero_work, dma_heap_pool_zero_work);
 	INIT_WORK(&pool->prefill_work, dma_heap_pool_prefill_work);
 
 	mutex_lock(&dma_heap_pools_lock);
-	list_add_tail(&pool->node, &dma_heap_pools);
+	list_add_tail_rcu(&pool->node, &dma_heap_pools);
 	mutex_unlock(&dma_heap_pools_lock);
 	return pool;
 }
@@ -661,8 +826,10 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_pool_create, DMA_BUF);
 /*
  * Keep nothing more and stop the background work: the first half of
  * dma_heap_pool_destroy(), apart for tests. @dying is set under the lock
- * that every free takes to keep a block and set the timer, so once this
- * returns no free sets the timer again.
+ * that every free takes to keep a block and queue the kick, so once this
+ * returns no free queues it again, and neither the kick nor the worker
+ * is pending. The pool leaves the shrinker's list, and no count reads it
+ * any more, before it can be freed.
  */
 void dma_heap_pool_stop(struct dma_heap_pool *pool)
 {
@@ -671,12 +838,16 @@ void dma_heap_pool_stop(struct dma_heap_pool *pool)
 	spin_unlock(&pool->lock);
 
 	mutex_lock(&dma_heap_pools_lock);
-	list_del_init(&pool->node);
+	list_del_rcu(&pool->node);
 	mutex_unlock(&dma_heap_pools_lock);
+	synchronize_rcu();
 
 	cancel_work_sync(&pool->prefill_work);
-	hrtimer_cancel(&pool->zero_timer);
+	irq_work_sync(&pool->zero_kick);
 	cancel_work_sync(&pool->zero_work);
+	spin_lock(&pool->lock);
+	pool->zero_queued = false;
+	spin_unlock(&pool->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_heap_pool_stop);
 

@@ -52,6 +52,14 @@
 /* Block sizes tried, largest first: 1 MiB, 64 KiB and one page. */
 static const unsigned int system_heap_orders[] = { 8, 4, 0 };
 
+/*
+ * Block sizes the pool keeps: not single pages. The page allocator hands
+ * those out from per-CPU lists, without a lock shared between CPUs, and
+ * zeroing one costs less than keeping it would save; a stream of small
+ * buffers from several threads would only contend on the pool's lock.
+ */
+static const unsigned int system_heap_pooled_orders[] = { 8, 4 };
+
 /* Where blocks come from and go to; the registry puts a pool between. */
 static struct page *system_heap_buddy_alloc(void *unused, unsigned int order)
 {
@@ -73,8 +81,9 @@ static const struct dma_heap_pool_ops system_heap_pool_ops = {
 
 static unsigned int system_heap_pool_orders(void *unused, unsigned int *orders)
 {
-	memcpy(orders, system_heap_orders, sizeof(system_heap_orders));
-	return ARRAY_SIZE(system_heap_orders);
+	memcpy(orders, system_heap_pooled_orders,
+	       sizeof(system_heap_pooled_orders));
+	return ARRAY_SIZE(system_heap_pooled_orders);
 }
 
 /*
@@ -112,13 +121,55 @@ static void system_heap_free_pages(struct dma_heap_pool *pool,
 	}
 }
 
+/**
+ * struct system_heap_buffer - a system heap buffer
+ * @base:	the exporter's part
+ * @batch:	how its pooled blocks go back to the pool, all at once
+ * @pages_sg:	the first of its single pages, which are not pooled: the
+ *		table's last @nr_pages entries, since blocks are collected
+ *		largest first
+ * @nr_pages:	how many single pages
+ */
+struct system_heap_buffer {
+	struct dma_heap_buffer base;
+	struct dma_heap_pool_batch batch;
+	struct scatterlist *pages_sg;
+	unsigned int nr_pages;
+};
+
+/* The pool has taken the blocks: what is left of the buffer goes. */
+static void system_heap_batch_release(struct dma_heap_pool_batch *batch)
+{
+	struct system_heap_buffer *buf = container_of(batch, typeof(*buf),
+						      batch);
+
+	sg_free_table(&buf->base.sgt);
+	kfree(buf);
+}
+
+/*
+ * The single pages go straight back to the page allocator (fewer than 16
+ * unless memory was too fragmented for larger blocks); the pooled blocks
+ * go to the pool as one batch, with the buffer that holds it, so the
+ * free takes the same time for any size, and the sg_table and the buffer
+ * are freed later, by whoever splits the batch.
+ */
 static void system_heap_release(struct dma_heap_buffer *buffer)
 {
+	struct system_heap_buffer *buf = container_of(buffer, typeof(*buf),
+						      base);
 	struct dma_heap_instance *inst = buffer->priv;
+	struct scatterlist *sg;
+	unsigned int i;
 
-	dma_heap_pool_free_sgt(inst->pool, &buffer->sgt);
-	sg_free_table(&buffer->sgt);
-	kfree(buffer);
+	for_each_sg(buf->pages_sg, sg, buf->nr_pages, i)
+		dma_heap_pool_free(inst->pool, sg_page(sg), 0);
+
+	buf->batch.sgt = &buffer->sgt;
+	buf->batch.nents = buffer->sgt.orig_nents - buf->nr_pages;
+	buf->batch.bytes = buffer->len - ((size_t)buf->nr_pages << PAGE_SHIFT);
+	buf->batch.release = system_heap_batch_release;
+	dma_heap_pool_free_batch(inst->pool, &buf->batch);
 }
 
 /*
@@ -179,9 +230,11 @@ static int system_heap_collect(struct dma_heap_pool *pool, unsigned long len,
 	return nents;
 }
 
-static int system_heap_fill_sgt(struct sg_table *sgt, int nents,
+/* Fill @buf's table with the blocks on @pages, noting its single pages. */
+static int system_heap_fill_sgt(struct system_heap_buffer *buf, int nents,
 				struct list_head *pages)
 {
+	struct sg_table *sgt = &buf->base.sgt;
 	struct scatterlist *sg;
 	struct page *page, *next;
 	int ret;
@@ -193,6 +246,8 @@ static int system_heap_fill_sgt(struct sg_table *sgt, int nents,
 	sg = sgt->sgl;
 	list_for_each_entry_safe(page, next, pages, lru) {
 		sg_set_page(sg, page, page_size(page), 0);
+		if (!compound_order(page) && !buf->nr_pages++)
+			buf->pages_sg = sg;
 		sg = sg_next(sg);
 		list_del(&page->lru);
 	}
@@ -204,6 +259,7 @@ static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 					    unsigned long len, u32 fd_flags)
 {
 	struct dma_heap_pool *pool = inst->pool;
+	struct system_heap_buffer *buf;
 	struct dma_heap_buffer *buffer;
 	LIST_HEAD(pages);
 	int nents;
@@ -212,9 +268,10 @@ static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 	if (!system_heap_may_take(pool, len))
 		return ERR_PTR(-ENOMEM);
 
-	buffer = kzalloc(sizeof(*buffer), GFP_KERNEL);
-	if (!buffer)
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
 		return ERR_PTR(-ENOMEM);
+	buffer = &buf->base;
 
 	nents = system_heap_collect(pool, len, &pages);
 	if (nents < 0) {
@@ -222,7 +279,7 @@ static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 		goto err_free_pages;
 	}
 
-	ret = system_heap_fill_sgt(&buffer->sgt, nents, &pages);
+	ret = system_heap_fill_sgt(buf, nents, &pages);
 	if (ret)
 		goto err_free_pages;
 
@@ -233,7 +290,7 @@ static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 
 err_free_pages:
 	system_heap_free_pages(pool, &pages);
-	kfree(buffer);
+	kfree(buf);
 	return ERR_PTR(ret);
 }
 
