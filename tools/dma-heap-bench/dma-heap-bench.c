@@ -22,9 +22,16 @@
  *	and the pool's background zeroing finished; the pause before it is
  *	the same on both kernels (see warm_pause_us())
  *   free_us_{p50,p99}.<heap>.<size>
- *	close() of that warm buffer, which drops its last reference
+ *	close() of a buffer, which drops its last reference, after the same
+ *	pause at every size, with the pool's background zeroing done
  *   throughput_gbps.<heap>.<size>   (1M and up)
  *	allocate and close back to back for a fixed time
+ *   ops_per_s.<heap>.<size>.<threads>t   (4K and 64K; 1 and 2 threads)
+ *	allocate+close cycles per second, sustained, in each of <threads>
+ *	threads at once, summed
+ *   zero_wakeups.{burst,spaced}.<heap>.<size>.<n>   (project kernel only)
+ *	how many times <n> frees of held 4K or 64K buffers woke the pool's
+ *	zeroing worker, closed back to back or 2 ms apart
  * and, for every heap with a fixed region and a fallback heap, with that
  * heap full and both paths equally warm:
  *   fallback_us_{p50,p99}.<heap>.1M         through the full heap
@@ -51,6 +58,15 @@
  * after 16 ms busy.  A pause that differed between the kernels would
  * decide the ratios of the small sizes by itself.
  *
+ * And every timed call follows an untimed allocation and close of 4K
+ * (warm_up()), on both kernels alike.  The emulator's software TLB is
+ * small and slow to refill: whatever ran on this vCPU during the pause
+ * (the pool's zeroing worker, drop_caches) evicts the kernel's paths
+ * from it, and a 4K allocation or close right after spends 10 to 30us
+ * refilling it, which a hardware TLB does in well under a microsecond.
+ * A 4K buffer is not pooled, so the warm-up leaves a drained pool
+ * drained.
+ *
  * Exit status: 0 when every figure was measured, 1 when some failed,
  * 2 on a usage error.
  */
@@ -59,6 +75,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -100,10 +117,11 @@
 #define SETTLE_US	1000
 /*
  * Before a warm sample, also the time the pool's worker needs to start
- * (the pool's 0.5 ms timer, its slack and a wakeup) and to zero the
- * buffer freed just before at this VM's memset speed, twice over.
+ * (the next timer tick, 4 ms at the VM kernel's HZ=250, and a wakeup)
+ * and to zero the buffer freed just before at this VM's memset speed,
+ * twice over.
  */
-#define WARM_START_US	1500
+#define WARM_START_US	4500
 #define WARM_ZERO_FACTOR	2
 /* drop_caches rounds before a pool that will not empty is given up. */
 #define DRAIN_TRIES	10
@@ -111,6 +129,13 @@
 /* memset: samples, and at least this many bytes per timed sample. */
 #define MEMSET_SAMPLES	15
 #define MEMSET_BYTES	(4 * SZ_1M)
+
+/* Frees counted for the pool's wake-ups, and the gap between spaced ones. */
+#define FREES_COUNTED	1000
+#define FREES_SPACED_US	2000
+
+/* Small-buffer cycles: sizes and thread counts. */
+#define OPS_THREADS	2
 
 /* Throughput: untimed warm-up, then the timed run (--quick: / 10). */
 #define TP_WARMUP_NS	(250 * NSEC_PER_MSEC)
@@ -155,11 +180,15 @@ enum {
 	PHASE_THROUGHPUT = 1 << 3,
 	PHASE_FALLBACK = 1 << 4,
 	PHASE_DEVICE = 1 << 5,
-	PHASE_ALL = (1 << 6) - 1,
+	PHASE_FREE = 1 << 6,
+	PHASE_CYCLES = 1 << 7,
+	PHASE_WAKEUPS = 1 << 8,
+	PHASE_ALL = (1 << 9) - 1,
 };
 
 static const char * const phase_names[] = {
-	"memset", "cold", "warm", "throughput", "fallback", "device",
+	"memset", "cold", "warm", "throughput", "fallback", "device", "free",
+	"cycles", "wakeups",
 };
 
 static struct {
@@ -192,7 +221,8 @@ static void usage(FILE *f)
 		"               the program out; not for figures\n"
 		"  --only LIST, --only=LIST\n"
 		"               run only these of memset, cold, warm, throughput,\n"
-		"               fallback, device (comma-separated)\n");
+		"               fallback, device, free, cycles, wakeups\n"
+		"               (comma-separated)\n");
 }
 
 /* ---- output ---- */
@@ -294,6 +324,20 @@ static int timed_alloc(int heap_fd, __u64 len, int *buf_fd, double *us)
 	return ret;
 }
 
+/*
+ * One untimed allocation and close of 4K, to bring the allocation path
+ * back into the emulator's TLB before a timed call (see the top).
+ */
+static int warm_up(int heap_fd)
+{
+	int fd, ret;
+
+	ret = hu_alloc(heap_fd, 4096, O_RDWR | O_CLOEXEC, &fd);
+	if (!ret)
+		close(fd);
+	return ret;
+}
+
 /* Close a dma-buf and return the microseconds it took. */
 static double timed_close(int fd)
 {
@@ -334,8 +378,10 @@ static void busy_pause(unsigned int us)
 /*
  * Pause @us, then wait on for as long as the pool's background zeroing
  * is still busy, so that the worker neither competes for a CPU nor
- * leaves dirty blocks for the timed allocation to zero.  A kernel
- * without the attribute (stock) gets the pause only.  Return 1 when the
+ * leaves the blocks it was woken for to the timed allocation. Less than
+ * a megabyte of freed memory does not wake it, and stays for the
+ * allocation to zero, as on a real system.  A kernel without the
+ * attribute (stock) gets the pause only.  Return 1 when the
  * pool was still busy after the pause, 0 when it was not, -ETIMEDOUT
  * when it never finished.
  */
@@ -526,7 +572,8 @@ static void bench_cold(int heap_fd, const struct bench_size *sz)
 				    opt.heap, sz->name);
 			goto out;
 		}
-		ret = timed_alloc(heap_fd, sz->bytes, &fd, &us[i]);
+		ret = warm_up(heap_fd) ?:
+		      timed_alloc(heap_fd, sz->bytes, &fd, &us[i]);
 		if (ret) {
 			bench_error("alloc_cold.%s.%s: ALLOC: %s", opt.heap,
 				    sz->name, strerror(-ret));
@@ -542,20 +589,19 @@ out:
 
 /*
  * Warm: every sample follows the free of a buffer of the same size, with
- * the pool's zeroing done; the free of the timed buffer is timed too.
+ * the pool's zeroing done.
  */
 static void bench_warm(int heap_fd, const struct bench_size *sz)
 {
 	unsigned int i, n = nr_samples(sz), pause = warm_pause_us(sz);
 	unsigned int late = 0;
-	double *alloc_us, *free_us;
 	struct pool_counts pc;
+	double *alloc_us;
 	__u64 pooled;
 	int ret, fd;
 
 	alloc_us = calloc(n, sizeof(*alloc_us));
-	free_us = calloc(n, sizeof(*free_us));
-	if (!alloc_us || !free_us) {
+	if (!alloc_us) {
 		bench_error("alloc_warm.%s.%s: out of memory", opt.heap, sz->name);
 		goto out;
 	}
@@ -581,22 +627,66 @@ static void bench_warm(int heap_fd, const struct bench_size *sz)
 			goto out;
 		}
 		late += ret;
-		ret = timed_alloc(heap_fd, sz->bytes, &fd, &alloc_us[i]);
+		ret = warm_up(heap_fd) ?:
+		      timed_alloc(heap_fd, sz->bytes, &fd, &alloc_us[i]);
 		if (ret) {
 			bench_error("alloc_warm.%s.%s: ALLOC: %s", opt.heap,
 				    sz->name, strerror(-ret));
 			goto out;
 		}
-		free_us[i] = timed_close(fd);
+		close(fd);
 	}
 	report_latency("alloc_warm", sz, alloc_us, n);
-	report_latency("free", sz, free_us, n);
 	report_pool("alloc_warm", sz, &pc);
 	printf("# alloc_warm %s %s: pause %uus; %u of %u samples waited longer for the pool's zeroing\n",
 	       opt.heap, sz->name, pause, late, n);
 out:
 	free(alloc_us);
-	free(free_us);
+}
+
+/*
+ * Free: every sample closes a buffer after the same pause at every size
+ * and on both kernels, with the pool's zeroing of the buffer before done,
+ * and after the warm-up (see the top). On the warm phase's pauses, which
+ * grow with the size, and without the warm-up, a 4K free would look four
+ * times as fast as a 32M one for those reasons alone.
+ */
+static void bench_free(int heap_fd, const struct bench_size *sz)
+{
+	unsigned int i, n = nr_samples(sz);
+	double *us;
+	int ret, fd;
+
+	us = calloc(n, sizeof(*us));
+	if (!us) {
+		bench_error("free.%s.%s: out of memory", opt.heap, sz->name);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		ret = hu_alloc(heap_fd, sz->bytes, O_RDWR | O_CLOEXEC, &fd);
+		if (ret) {
+			bench_error("free.%s.%s: ALLOC: %s", opt.heap, sz->name,
+				    strerror(-ret));
+			goto out;
+		}
+		if (pause_until_idle(opt.heap, 0) < 0) {
+			bench_error("free.%s.%s: pool zeroing did not finish",
+				    opt.heap, sz->name);
+			close(fd);
+			goto out;
+		}
+		busy_pause(SETTLE_US);
+		if (warm_up(heap_fd)) {
+			bench_error("free.%s.%s: ALLOC of 4K failed", opt.heap,
+				    sz->name);
+			close(fd);
+			goto out;
+		}
+		us[i] = timed_close(fd);
+	}
+	report_latency("free", sz, us, n);
+out:
+	free(us);
 }
 
 /* ---- sustained throughput ---- */
@@ -657,6 +747,149 @@ static void bench_throughput(int heap_fd, const struct bench_size *sz)
 	       opt.heap, sz->name, (unsigned long long)(bytes / sz->bytes),
 	       elapsed / 1e9, gbps, ns_to_us(slowest));
 	figure(gbps, "throughput_gbps.%s.%s", opt.heap, sz->name);
+}
+
+/* ---- small buffers, sustained ---- */
+
+struct cycles_arg {
+	int heap_fd;
+	__u64 len;
+	__u64 ns;
+	long long cycles;	/* < 0: -errno */
+};
+
+static void *cycles_thread(void *data)
+{
+	struct cycles_arg *arg = data;
+	__u64 slowest;
+	long long bytes;
+
+	bytes = alloc_loop(arg->heap_fd, arg->len, arg->ns, &slowest);
+	arg->cycles = bytes < 0 ? bytes : bytes / (long long)arg->len;
+	return NULL;
+}
+
+/*
+ * Allocate+close cycles per second of @sz in @threads threads at once,
+ * summed: how a graphics stack's stream of small buffers fares. The
+ * pool's blocks go round without waiting for its worker.
+ */
+static void bench_cycles(int heap_fd, const struct bench_size *sz,
+			 unsigned int threads)
+{
+	struct cycles_arg args[OPS_THREADS];
+	pthread_t tids[OPS_THREADS];
+	long long total = 0;
+	unsigned int i, started;
+	__u64 t0, elapsed;
+
+	wait_idle(opt.heap);
+	for (i = 0; i < threads; i++) {
+		args[i] = (struct cycles_arg){ heap_fd, sz->bytes,
+					       TP_RUN_NS / opt.div, 0 };
+	}
+	t0 = hu_now_ns();
+	for (started = 0; started < threads; started++)
+		if (pthread_create(&tids[started], NULL, cycles_thread,
+				   &args[started]))
+			break;
+	for (i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	elapsed = hu_now_ns() - t0;
+	if (started < threads) {
+		bench_error("cycles.%s.%s.%ut: cannot start a thread",
+			    opt.heap, sz->name, threads);
+		return;
+	}
+	for (i = 0; i < threads; i++) {
+		if (args[i].cycles < 0) {
+			bench_error("cycles.%s.%s.%ut: ALLOC: %s", opt.heap,
+				    sz->name, threads,
+				    strerror((int)-args[i].cycles));
+			return;
+		}
+		total += args[i].cycles;
+	}
+	printf("# cycles %s %s, %u threads: %lld in %.2fs\n", opt.heap,
+	       sz->name, threads, total, elapsed / 1e9);
+	figure(total / (elapsed / 1e9), "ops_per_s.%s.%s.%ut", opt.heap,
+	       sz->name, threads);
+}
+
+/* ---- the pool's background work per free ---- */
+
+static int read_wakeups(__u64 *wakeups)
+{
+	return hu_read_attr_u64(HU_SYSFS_DIR, opt.heap, "pool_zero_wakeups",
+				wakeups);
+}
+
+/*
+ * Hold FREES_COUNTED buffers of @sz, then close them back to back or
+ * @gap_us apart, and report how often that woke the pool's worker.
+ */
+static void count_wakeups(int heap_fd, const struct bench_size *sz,
+			  const char *kind, unsigned int gap_us)
+{
+	unsigned int i, n = FREES_COUNTED / opt.div;
+	__u64 before, after;
+	int *fds, ret = 0;
+
+	fds = calloc(n, sizeof(*fds));
+	if (!fds) {
+		bench_error("wakeups.%s: out of memory", kind);
+		return;
+	}
+	for (i = 0; i < n && !ret; i++)
+		ret = hu_alloc(heap_fd, sz->bytes, O_RDWR | O_CLOEXEC, &fds[i]);
+	if (ret) {
+		bench_error("wakeups.%s.%s: ALLOC: %s", kind, sz->name,
+			    strerror(-ret));
+		n = i - 1;
+	} else if (wait_idle(opt.heap) || read_wakeups(&before)) {
+		ret = -EIO;
+	}
+	for (i = 0; i < n; i++) {
+		close(fds[i]);
+		if (gap_us)
+			busy_pause(gap_us);
+	}
+	free(fds);
+	if (ret) {
+		if (ret == -EIO)
+			bench_error("wakeups.%s.%s: pool counters unreadable",
+				    kind, sz->name);
+		return;
+	}
+	if (wait_idle(opt.heap) || read_wakeups(&after)) {
+		bench_error("wakeups.%s.%s: pool counters unreadable", kind,
+			    sz->name);
+		return;
+	}
+	printf("# wakeups %s %s: %u frees of %s woke the zeroing %llu times\n",
+	       opt.heap, kind, n, sz->name, after - before);
+	figure(after - before, "zero_wakeups.%s.%s.%s.%u", kind, opt.heap,
+	       sz->name, n);
+}
+
+static void bench_wakeups(int heap_fd)
+{
+	unsigned int i;
+	__u64 wakeups;
+
+	if (read_wakeups(&wakeups)) {
+		printf("# wakeups %s: no pool counters on this kernel\n",
+		       opt.heap);
+		return;
+	}
+
+	for (i = 0; i < NR_SIZES; i++) {
+		if (bench_sizes[i].throughput)
+			continue;
+		count_wakeups(heap_fd, &bench_sizes[i], "burst", 0);
+		count_wakeups(heap_fd, &bench_sizes[i], "spaced",
+			      FREES_SPACED_US);
+	}
 }
 
 /* ---- fallback ---- */
@@ -1144,9 +1377,19 @@ static void bench_heap(void)
 		bench_cold(heap_fd, &bench_sizes[i]);
 	for (i = 0; i < NR_SIZES && (opt.phases & PHASE_WARM); i++)
 		bench_warm(heap_fd, &bench_sizes[i]);
+	for (i = 0; i < NR_SIZES && (opt.phases & PHASE_FREE); i++)
+		bench_free(heap_fd, &bench_sizes[i]);
 	for (i = 0; i < NR_SIZES && (opt.phases & PHASE_THROUGHPUT); i++)
 		if (bench_sizes[i].throughput)
 			bench_throughput(heap_fd, &bench_sizes[i]);
+	for (i = 0; i < NR_SIZES && (opt.phases & PHASE_CYCLES); i++) {
+		if (bench_sizes[i].throughput)
+			continue;
+		bench_cycles(heap_fd, &bench_sizes[i], 1);
+		bench_cycles(heap_fd, &bench_sizes[i], OPS_THREADS);
+	}
+	if (opt.phases & PHASE_WAKEUPS)
+		bench_wakeups(heap_fd);
 	close(heap_fd);
 }
 
@@ -1171,7 +1414,8 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < NR_SIZES && (opt.phases & PHASE_MEMSET); i++)
 		bench_memset(&bench_sizes[i]);
-	if (opt.phases & (PHASE_COLD | PHASE_WARM | PHASE_THROUGHPUT))
+	if (opt.phases & (PHASE_COLD | PHASE_WARM | PHASE_THROUGHPUT |
+			  PHASE_FREE | PHASE_CYCLES | PHASE_WAKEUPS))
 		bench_heap();
 	if (opt.phases & PHASE_FALLBACK)
 		bench_fallbacks();
