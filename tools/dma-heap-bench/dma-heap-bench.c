@@ -44,7 +44,9 @@
  *   sync_us_{p50,p99}.<heap>.<size>    DMA_BUF_IOCTL_SYNC start and end,
  *					with vgem's mapping in place
  *   cpu_write_gbps.<heap>.<size>       memset() into the buffer's mmap
- * and alloc_cold and alloc_warm of "<heap>-uncached" at those sizes.
+ * and, at those sizes, the allocation of "<heap>-uncached" and of the
+ * heap itself, each size of one timed just before the same of the other:
+ *   paired_alloc_{cold,warm}_us_{p50,p99}.<heap or twin>.<size>
  *
  * Every sysfs attribute of the project's kernel is optional: the stock
  * kernel has none of them, and gets the same procedure without the waits
@@ -541,7 +543,8 @@ static unsigned int warm_pause_us(const struct bench_size *sz)
 /* ---- allocation latency ---- */
 
 /* Cold: every sample starts from an empty pool. */
-static void bench_cold(int heap_fd, const struct bench_size *sz)
+static void bench_cold(int heap_fd, const struct bench_size *sz,
+		       const char *what)
 {
 	unsigned int i, n = nr_samples(sz);
 	struct pool_counts pc;
@@ -551,7 +554,7 @@ static void bench_cold(int heap_fd, const struct bench_size *sz)
 
 	us = calloc(n, sizeof(*us));
 	if (!us) {
-		bench_error("alloc_cold.%s.%s: out of memory", opt.heap, sz->name);
+		bench_error("%s.%s.%s: out of memory", what, opt.heap, sz->name);
 		return;
 	}
 
@@ -559,30 +562,30 @@ static void bench_cold(int heap_fd, const struct bench_size *sz)
 	for (i = 0; i < n; i++) {
 		ret = drain_pool(opt.heap, &left);
 		if (ret == -EBUSY) {
-			bench_error("alloc_cold.%s.%s: pool still holds %llu bytes after drop_caches",
-				    opt.heap, sz->name, left);
+			bench_error("%s.%s.%s: pool still holds %llu bytes after drop_caches",
+				    what, opt.heap, sz->name, left);
 			goto out;
 		} else if (ret) {
-			bench_error("alloc_cold.%s.%s: writing " HU_DROP_CACHES ": %s",
-				    opt.heap, sz->name, strerror(-ret));
+			bench_error("%s.%s.%s: writing " HU_DROP_CACHES ": %s",
+				    what, opt.heap, sz->name, strerror(-ret));
 			goto out;
 		}
 		if (wait_idle(opt.heap)) {
-			bench_error("alloc_cold.%s.%s: pool zeroing did not finish",
-				    opt.heap, sz->name);
+			bench_error("%s.%s.%s: pool zeroing did not finish",
+				    what, opt.heap, sz->name);
 			goto out;
 		}
 		ret = warm_up(heap_fd) ?:
 		      timed_alloc(heap_fd, sz->bytes, &fd, &us[i]);
 		if (ret) {
-			bench_error("alloc_cold.%s.%s: ALLOC: %s", opt.heap,
+			bench_error("%s.%s.%s: ALLOC: %s", what, opt.heap,
 				    sz->name, strerror(-ret));
 			goto out;
 		}
 		close(fd);
 	}
-	report_latency("alloc_cold", sz, us, n);
-	report_pool("alloc_cold", sz, &pc);
+	report_latency(what, sz, us, n);
+	report_pool(what, sz, &pc);
 out:
 	free(us);
 }
@@ -591,7 +594,8 @@ out:
  * Warm: every sample follows the free of a buffer of the same size, with
  * the pool's zeroing done.
  */
-static void bench_warm(int heap_fd, const struct bench_size *sz)
+static void bench_warm(int heap_fd, const struct bench_size *sz,
+		       const char *what)
 {
 	unsigned int i, n = nr_samples(sz), pause = warm_pause_us(sz);
 	unsigned int late = 0;
@@ -602,44 +606,44 @@ static void bench_warm(int heap_fd, const struct bench_size *sz)
 
 	alloc_us = calloc(n, sizeof(*alloc_us));
 	if (!alloc_us) {
-		bench_error("alloc_warm.%s.%s: out of memory", opt.heap, sz->name);
+		bench_error("%s.%s.%s: out of memory", what, opt.heap, sz->name);
 		goto out;
 	}
 
 	ret = alloc_free(heap_fd, sz->bytes);
 	if (ret) {
-		bench_error("alloc_warm.%s.%s: ALLOC: %s", opt.heap, sz->name,
+		bench_error("%s.%s.%s: ALLOC: %s", what, opt.heap, sz->name,
 			    strerror(-ret));
 		goto out;
 	}
 	if (!wait_idle(opt.heap) &&
 	    !hu_read_attr_u64(HU_SYSFS_DIR, opt.heap, "pool_bytes", &pooled) &&
 	    pooled < sz->bytes)
-		printf("# alloc_warm %s %s: the pool holds only %llu bytes\n",
-		       opt.heap, sz->name, pooled);
+		printf("# %s %s %s: the pool holds only %llu bytes\n",
+		       what, opt.heap, sz->name, pooled);
 
 	pool_counts(opt.heap, &pc);
 	for (i = 0; i < n; i++) {
 		ret = pause_until_idle(opt.heap, pause);
 		if (ret < 0) {
-			bench_error("alloc_warm.%s.%s: pool zeroing did not finish",
-				    opt.heap, sz->name);
+			bench_error("%s.%s.%s: pool zeroing did not finish",
+				    what, opt.heap, sz->name);
 			goto out;
 		}
 		late += ret;
 		ret = warm_up(heap_fd) ?:
 		      timed_alloc(heap_fd, sz->bytes, &fd, &alloc_us[i]);
 		if (ret) {
-			bench_error("alloc_warm.%s.%s: ALLOC: %s", opt.heap,
+			bench_error("%s.%s.%s: ALLOC: %s", what, opt.heap,
 				    sz->name, strerror(-ret));
 			goto out;
 		}
 		close(fd);
 	}
-	report_latency("alloc_warm", sz, alloc_us, n);
-	report_pool("alloc_warm", sz, &pc);
-	printf("# alloc_warm %s %s: pause %uus; %u of %u samples waited longer for the pool's zeroing\n",
-	       opt.heap, sz->name, pause, late, n);
+	report_latency(what, sz, alloc_us, n);
+	report_pool(what, sz, &pc);
+	printf("# %s %s %s: pause %uus; %u of %u samples waited longer for the pool's zeroing\n",
+	       what, opt.heap, sz->name, pause, late, n);
 out:
 	free(alloc_us);
 }
@@ -1224,23 +1228,44 @@ static void bench_device(int vgem)
 /*
  * The allocation of "<heap>-uncached" at 1M and up, cold and warm, to
  * set against the heap's own: the one-time cache clean must stay cheap.
+ * The heap itself is timed again here, each size just before its twin,
+ * so that both are measured in the same state of the VM: from the
+ * allocation phases, after everything the device phase did since, the
+ * same warm allocation differs by a third from run to run.
  */
-static void bench_uncached_alloc(void)
+static void bench_uncached_alloc(const char *heap, const char *twin)
 {
+	int heap_fd, twin_fd;
 	unsigned int i;
-	int heap_fd;
 
-	heap_fd = hu_open_heap(HU_DEV_DIR, opt.heap);
-	if (heap_fd < 0)
-		return;
-	wait_idle(opt.heap);
-	for (i = 0; i < NR_SIZES; i++) {
-		if (!bench_sizes[i].throughput)
-			continue;
-		bench_cold(heap_fd, &bench_sizes[i]);
-		bench_warm(heap_fd, &bench_sizes[i]);
+	heap_fd = hu_open_heap(HU_DEV_DIR, heap);
+	twin_fd = hu_open_heap(HU_DEV_DIR, twin);
+	if (heap_fd < 0 || twin_fd < 0) {
+		bench_error("uncached_alloc: cannot open %s or %s", heap, twin);
+		goto out;
 	}
-	close(heap_fd);
+	wait_idle(heap);
+	wait_idle(twin);
+	for (i = 0; i < NR_SIZES; i++) {
+		const struct bench_size *sz = &bench_sizes[i];
+
+		if (!sz->throughput)
+			continue;
+		opt.heap = heap;
+		bench_cold(heap_fd, sz, "paired_alloc_cold");
+		opt.heap = twin;
+		bench_cold(twin_fd, sz, "paired_alloc_cold");
+		opt.heap = heap;
+		bench_warm(heap_fd, sz, "paired_alloc_warm");
+		opt.heap = twin;
+		bench_warm(twin_fd, sz, "paired_alloc_warm");
+	}
+	opt.heap = heap;
+out:
+	if (heap_fd >= 0)
+		close(heap_fd);
+	if (twin_fd >= 0)
+		close(twin_fd);
 }
 
 /* The heap, then its uncached twin if the kernel has one. */
@@ -1263,8 +1288,8 @@ static void bench_devices(void)
 		close(fd);
 		opt.heap = twin;
 		bench_device(vgem);
-		bench_uncached_alloc();
 		opt.heap = heap;
+		bench_uncached_alloc(heap, twin);
 	} else {
 		printf("# device: no heap %s\n", twin);
 	}
@@ -1374,9 +1399,9 @@ static void bench_heap(void)
 	wait_idle(opt.heap);
 
 	for (i = 0; i < NR_SIZES && (opt.phases & PHASE_COLD); i++)
-		bench_cold(heap_fd, &bench_sizes[i]);
+		bench_cold(heap_fd, &bench_sizes[i], "alloc_cold");
 	for (i = 0; i < NR_SIZES && (opt.phases & PHASE_WARM); i++)
-		bench_warm(heap_fd, &bench_sizes[i]);
+		bench_warm(heap_fd, &bench_sizes[i], "alloc_warm");
 	for (i = 0; i < NR_SIZES && (opt.phases & PHASE_FREE); i++)
 		bench_free(heap_fd, &bench_sizes[i]);
 	for (i = 0; i < NR_SIZES && (opt.phases & PHASE_THROUGHPUT); i++)
