@@ -26,6 +26,7 @@
 #include <linux/iosys-map.h>
 #include <linux/module.h>
 #include <linux/of.h>
+#include <linux/of_reserved_mem.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
@@ -546,6 +547,72 @@ static void cma_buffers_are_contiguous(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PTR_ERR(alloc_from(heap, cma_get_size(cma) +
 						 PAGE_SIZE)), -ENOMEM);
 	dma_buf_put(dmabuf);
+}
+
+/* A heap named @name exists and allocates from @cma. */
+static void expect_cma_heap_over(struct kunit *test, const char *name,
+				 struct cma *cma)
+{
+	phys_addr_t base = cma_get_base(cma), end = base + cma_get_size(cma);
+	struct dma_heap *heap = dma_heap_find(name);
+	struct dma_buf *dmabuf;
+
+	KUNIT_EXPECT_NOT_NULL_MSG(test, heap, "no heap %s", name);
+	if (!heap)
+		return;
+	dmabuf = alloc_from(heap, SZ_1M);
+	dma_heap_put(heap);
+	KUNIT_EXPECT_FALSE_MSG(test, IS_ERR(dmabuf), "%s: %pe", name, dmabuf);
+	if (IS_ERR(dmabuf))
+		return;
+	KUNIT_EXPECT_GE(test, buffer_phys(dmabuf, 0), base);
+	KUNIT_EXPECT_LE(test, buffer_phys(dmabuf, 0) + SZ_1M, end);
+	dma_buf_put(dmabuf);
+}
+
+/*
+ * Booted without heap nodes (kunit.sh's overlay has two reusable regions,
+ * one the default area), the kernel offers newest mainline's CMA heaps:
+ * "default_cma_region", and one heap per reusable region named after its
+ * node, unit address included; the default area's region only with the
+ * legacy option. Each allocates from its own area.
+ */
+static void defaults_are_newest_mainline_cma_heaps(struct kunit *test)
+{
+	struct cma *dflt = default_cma(test);
+	struct device_node *parent, *np;
+	unsigned int regions = 0;
+
+	np = of_find_compatible_node(NULL, NULL, "linux,dma-heaps");
+	of_node_put(np);
+	if (np)
+		kunit_skip(test, "the device tree declares the heaps");
+
+	expect_cma_heap_over(test, "default_cma_region", dflt);
+	parent = of_find_node_by_path("/reserved-memory");
+	for_each_available_child_of_node(parent, np) {
+		const char *name = kbasename(np->full_name);
+		struct reserved_mem *rmem;
+
+		if (!of_device_is_compatible(np, "shared-dma-pool") ||
+		    !of_property_read_bool(np, "reusable"))
+			continue;
+		rmem = of_reserved_mem_lookup(np);
+		KUNIT_EXPECT_TRUE_MSG(test, rmem && rmem->priv,
+				      "%pOF is no CMA area", np);
+		if (!rmem || !rmem->priv)
+			continue;
+		regions++;
+		if (rmem->priv == dflt &&
+		    !IS_ENABLED(CONFIG_DMABUF_HEAPS_CMA_LEGACY)) {
+			KUNIT_EXPECT_FALSE(test, heap_exists(name));
+			continue;
+		}
+		expect_cma_heap_over(test, name, rmem->priv);
+	}
+	of_node_put(parent);
+	KUNIT_EXPECT_GE_MSG(test, regions, 2,
+			    "the overlay of kunit.sh has two reusable regions");
 }
 
 /* Three heaps: two 1 MiB carveouts in a chain, then the system heap. */
@@ -1801,6 +1868,7 @@ static struct kunit_case dma_heap_types_cases[] = {
 	KUNIT_CASE_PARAM(chunk_heap_refuses_bad_chunk_size,
 			 chunk_size_gen_params),
 	KUNIT_CASE(cma_buffers_are_contiguous),
+	KUNIT_CASE(defaults_are_newest_mainline_cma_heaps),
 	KUNIT_CASE(fallback_follows_the_chain),
 	KUNIT_CASE(fallback_loop_is_bounded),
 	KUNIT_CASE_PARAM(exporter_syncs_cached_buffers_only,

@@ -40,8 +40,9 @@ set -euo pipefail
 # kunit-*), build carveouts over memory they allocate and chunk and CMA
 # heaps over the default CMA area: the overlay must declare no heap
 # whose name they use, and a default CMA area. vm-no-heaps.dtso gives
-# mainline's heaps only (system, and linux,cma over a 64 MiB default
-# area).
+# mainline 7.0's heaps only (system, default_cma_region and linux,cma over
+# a 64 MiB default area, video@70000000 over a second reusable region),
+# which one case checks.
 KUNIT_DTS=${KUNIT_DTS:-$TOP/dts/vm-no-heaps.dtso}
 KUNIT_BOOTARGS=${KUNIT_BOOTARGS:-}
 

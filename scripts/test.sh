@@ -120,9 +120,9 @@ stage_vm() {
 	vm_suites test "$TOP/dts/vm.dtso" camera:cma:protected,secure-camera:protected,secure-video:system:system-uncached:video
 }
 
-# No heap node at all: exactly mainline's heaps and names.
+# No heap node at all: exactly newest mainline's heaps and names.
 stage_vm_defaults() {
-	vm_suites defaults "$TOP/dts/vm-no-heaps.dtso" linux,cma:system
+	vm_suites defaults "$TOP/dts/vm-no-heaps.dtso" default_cma_region:linux,cma:system:video@70000000
 }
 
 # The bad device trees of dts/invalid/: each rejected by the schema or

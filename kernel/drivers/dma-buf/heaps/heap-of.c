@@ -13,9 +13,11 @@
  * disabled heap is disabled too, since its allocations could not follow
  * the chain the tree describes.
  *
- * Without a "linux,dma-heaps" node the kernel declares what mainline
- * 6.12 has: "system", and a CMA heap over the default CMA area named
- * after it.
+ * Without a "linux,dma-heaps" node the kernel declares what newest
+ * mainline (7.0) has: "system", "default_cma_region" and a CMA heap per
+ * reusable region. With one, the tree's list is all there is: a vendor
+ * who declares heaps names each one, and a region is offered once, under
+ * the name its heap node gives it.
  *
  * Not for: what a heap type needs of its description (the type's create
  * op checks that), allocating.
@@ -435,7 +437,79 @@ int dma_heaps_of_declare(struct device_node *container)
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_heaps_of_declare);
 
-/* What mainline 6.12 offers when the device tree declares no heaps. */
+/* The name of the default CMA area's heap in mainline since 6.17. */
+#define DEFAULT_CMA_HEAP_NAME	"default_cma_region"
+
+static void __init declare_cma_heap(const char *name, struct cma *cma,
+				    const char *origin)
+{
+	struct dma_heap_desc desc = {
+		.name = name,
+		.compatible = "linux,dma-heap-cma",
+		.origin = origin,
+		.base = cma_get_base(cma),
+		.size = cma_get_size(cma),
+		.cma = cma,
+	};
+
+	/* The core would refuse it too, but could not say which region. */
+	if (!dma_heap_name_valid(name)) {
+		pr_err("dma-heaps: %s: %s is not a heap name (a-z or 0-9, then a-z, 0-9 and -_.,@+; at most %d); no heap for it\n",
+		       origin, name, DMA_HEAP_NAME_MAX - 1);
+		return;
+	}
+	dma_heap_declare(&desc);
+}
+
+/*
+ * One CMA heap per reusable shared-dma-pool region, named after its node
+ * (unit address included), as mainline does since 6.19. The default area,
+ * when a region is it, keeps that name only with the legacy option: its
+ * heap is "default_cma_region" either way. Returns whether a region was
+ * the default area.
+ */
+static bool __init declare_region_cma_heaps(struct cma *default_cma)
+{
+	struct device_node *parent, *np;
+	bool default_seen = false;
+	char origin[128];
+
+	parent = of_find_node_by_path("/reserved-memory");
+	for_each_available_child_of_node(parent, np) {
+		struct reserved_mem *rmem;
+		struct cma *cma;
+
+		if (!of_device_is_compatible(np, "shared-dma-pool") ||
+		    !of_property_read_bool(np, "reusable"))
+			continue;
+		/* A region CMA refused (e.g. no-map) is no area: no heap. */
+		rmem = of_reserved_mem_lookup(np);
+		cma = rmem ? rmem->priv : NULL;
+		if (!cma)
+			continue;
+		/* Named "default_cma_region", it is that heap already. */
+		if (cma == default_cma) {
+			default_seen = true;
+			if (!IS_ENABLED(CONFIG_DMABUF_HEAPS_CMA_LEGACY) ||
+			    !strcmp(cma_get_name(cma), DEFAULT_CMA_HEAP_NAME))
+				continue;
+		}
+		snprintf(origin, sizeof(origin), "%pOF", np);
+		declare_cma_heap(cma_get_name(cma), cma, origin);
+	}
+	of_node_put(parent);
+	return default_seen;
+}
+
+/*
+ * What mainline offers when the device tree declares no heaps, as of 7.0
+ * (the CMA heaps' names come from 6.17 and 6.19): "system", the default
+ * CMA area as "default_cma_region", and a CMA heap per reusable region.
+ * With CONFIG_DMABUF_HEAPS_CMA_LEGACY, the default area is also offered
+ * under the name it had before 6.17: its region's node name (as one of
+ * the regions' heaps), or "reserved" when it came from the command line
+ * or the kernel's configuration.
+ */
 static void __init dma_heaps_declare_defaults(void)
 {
 	struct dma_heap_desc system = {
@@ -444,20 +518,18 @@ static void __init dma_heaps_declare_defaults(void)
 		.origin = "default system heap",
 	};
 	struct cma *cma = dev_get_cma_area(NULL);
+	bool default_is_region;
 
 	dma_heap_declare(&system);
-	if (IS_ENABLED(CONFIG_DMABUF_HEAPS_CMA) && cma) {
-		struct dma_heap_desc desc = {
-			.name = cma_get_name(cma),
-			.compatible = "linux,dma-heap-cma",
-			.origin = "default CMA heap",
-			.base = cma_get_base(cma),
-			.size = cma_get_size(cma),
-			.cma = cma,
-		};
-
-		dma_heap_declare(&desc);
-	}
+	if (!IS_ENABLED(CONFIG_DMABUF_HEAPS_CMA))
+		return;
+	if (cma)
+		declare_cma_heap(DEFAULT_CMA_HEAP_NAME, cma, "default CMA area");
+	default_is_region = declare_region_cma_heaps(cma);
+	if (cma && !default_is_region &&
+	    IS_ENABLED(CONFIG_DMABUF_HEAPS_CMA_LEGACY))
+		declare_cma_heap(cma_get_name(cma), cma,
+				 "default CMA area, legacy name");
 }
 
 /*
