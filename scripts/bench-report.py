@@ -58,6 +58,15 @@ TARGETS = [
 ]
 FALLBACK_BOUND = 1.05		# fallback path / fallback heap directly
 
+# Memory accounting (project kernel, booted with dma_heap.mem_accounting=1):
+# allocation charged to a cgroup of its own / charged to none (the root
+# cgroup), both in one boot.
+ACCT_SIZES = ["4K", "1M", "32M"]
+ACCT_TARGETS = [	# name, metric, sizes, bound
+    ("accounting_slowdown", "alloc_cold", ["1M", "32M"], 1.05),
+    ("accounting_slowdown", "alloc_warm", ["1M", "32M"], 1.05),
+]
+
 # The device side: stock's system heap, the project's, and the project's
 # uncached twin, mapped for vgem (an importer that does not snoop).
 UNCACHED = HEAP + "-uncached"
@@ -227,6 +236,38 @@ def wakeups_table(proj):
                  "wake-ups of the pool's zeroing worker; the pool sets no "
                  "timer" % HEAP,
                  ["buffer", "frees", "how", "count", "wake-ups"], rows)
+
+
+def acct_p50(proj, charged, metric, size):
+    return proj.get("%scharged_%s_us_p50.%s.%s" %
+                    ("" if charged else "un", metric, HEAP, size))
+
+
+def accounting_table(proj):
+    rows = []
+    for metric in ("alloc_cold", "alloc_warm"):
+        for size in ACCT_SIZES:
+            u = acct_p50(proj, False, metric, size)
+            c = acct_p50(proj, True, metric, size)
+            rows.append([metric, size, fnum(u), fnum(c),
+                         fratio(ratio(c, u))])
+    return table("Memory accounting, project kernel booted with "
+                 "dma_heap.mem_accounting=1: allocation from a cgroup of "
+                 "its own (charged) against the root cgroup (charged for "
+                 "nothing), heap %s, p50 us" % HEAP,
+                 ["figure", "size", "uncharged", "charged",
+                  "charged/uncharged"], rows)
+
+
+def accounting_targets(proj):
+    out = []
+    for name, metric, sizes, bound in ACCT_TARGETS:
+        for size in sizes:
+            v = ratio(acct_p50(proj, True, metric, size),
+                      acct_p50(proj, False, metric, size))
+            out.append(Target("%s.%s.%s" % (name, metric, size), v, "<=",
+                              bound, None, size))
+    return out
 
 
 def memset_table(stock, proj):
@@ -468,7 +509,7 @@ def check_targets(stock, proj):
     if not heaps:
         out.append(Target("fallback_vs_direct", None, "<=", FALLBACK_BOUND,
                           None, None))
-    return out + device_targets(stock, proj)
+    return out + device_targets(stock, proj) + accounting_targets(proj)
 
 
 def problems(run):
@@ -501,6 +542,7 @@ def write_text(path, stock, proj, targets, notes):
     out += memset_table(stock, proj)
     out += fallback_table(proj)
     out += device_table(stock, proj)
+    out += accounting_table(proj)
     probs = problems(stock) + problems(proj)
     if probs:
         out += ["Problems:"] + ["  " + p for p in probs] + [""]

@@ -115,12 +115,18 @@ vm_suites() {
 	"$TOP/scripts/vm-results.sh" "$logf"
 }
 
-# The default overlay: every heap type, fallback chains.
+# The default overlay: every heap type, fallback chains, pools; memory
+# accounting on (dma_heap.mem_accounting), so that every suite runs with
+# pooled blocks charged and uncharged, and tests/vm/memcg.sh checks that
+# a cgroup's limit holds.
 stage_vm() {
-	vm_suites test "$TOP/dts/vm.dtso" camera:cma:protected,secure-camera:protected,secure-video:system:system-uncached:video
+	vm_suites test "$TOP/dts/vm.dtso" camera:cma:protected,secure-camera:protected,secure-video:system:system-uncached:video \
+		vm dma_heap.mem_accounting=1
 }
 
-# No heap node at all: exactly newest mainline's heaps and names.
+# No heap node at all: exactly newest mainline's heaps and names, and
+# its default of memory accounting off (tests/vm/memcg.sh checks that
+# buffers are then charged to no cgroup).
 stage_vm_defaults() {
 	vm_suites defaults "$TOP/dts/vm-no-heaps.dtso" default_cma_region:linux,cma:system:video@70000000
 }
@@ -205,7 +211,7 @@ stage_vm_debug() {
 	# The 100,000-call fuzz runs in the vm stage; under KASAN a fifth
 	# of it covers the same paths in a quarter of the time.
 	vm_suites debug "$TOP/dts/vm.dtso" camera:cma:protected,secure-camera:protected,secure-video:system:system-uncached:video debug \
-		HOSTILE_CALLS=20000 || rc=1
+		"HOSTILE_CALLS=20000 dma_heap.mem_accounting=1" || rc=1
 	# The KUnit suites again, where kobject releases are delayed and
 	# KASAN watches them.
 	"$TOP/scripts/kunit.sh" debug || rc=1

@@ -88,10 +88,14 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/utsname.h>
 
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
+#include <linux/magic.h>
 #include <linux/types.h>
 
 #include "heap-util.h"
@@ -185,12 +189,13 @@ enum {
 	PHASE_FREE = 1 << 6,
 	PHASE_CYCLES = 1 << 7,
 	PHASE_WAKEUPS = 1 << 8,
-	PHASE_ALL = (1 << 9) - 1,
+	PHASE_ACCOUNTING = 1 << 9,
+	PHASE_ALL = (1 << 10) - 1,
 };
 
 static const char * const phase_names[] = {
 	"memset", "cold", "warm", "throughput", "fallback", "device", "free",
-	"cycles", "wakeups",
+	"cycles", "wakeups", "accounting",
 };
 
 static struct {
@@ -1296,6 +1301,91 @@ static void bench_devices(void)
 	close(vgem);
 }
 
+/* ---- memory accounting ---- */
+
+#define CGROUP_DIR		"/sys/fs/cgroup"
+#define BENCH_CGROUP		CGROUP_DIR "/dtheaps-bench"
+#define ACCOUNTING_PARAM	"/sys/module/dma_heap/parameters/mem_accounting"
+
+/* Move this process into the cgroup at @dir: 0 or a negative errno. */
+static int join_cgroup(const char *dir)
+{
+	char path[PATH_MAX], pid[32];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	return hu_write_file(path, pid);
+}
+
+/* cgroup2 at CGROUP_DIR, with the memory controller, and BENCH_CGROUP. */
+static int make_bench_cgroup(void)
+{
+	struct statfs st;
+	int ret;
+
+	mkdir(CGROUP_DIR, 0755);
+	if ((statfs(CGROUP_DIR, &st) || st.f_type != CGROUP2_SUPER_MAGIC) &&
+	    mount("none", CGROUP_DIR, "cgroup2", 0, NULL))
+		return -errno;
+	ret = hu_write_file(CGROUP_DIR "/cgroup.subtree_control", "+memory");
+	if (ret)
+		return ret;
+	if (mkdir(BENCH_CGROUP, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Allocation with memory accounting on against off, in one boot. Both
+ * kernels boot with dma_heap.mem_accounting=1 (stock has no such thing,
+ * and skips this). The root cgroup is charged for nothing, so each size
+ * is timed cold and warm there, then again from a cgroup of its own (no
+ * limit), where every buffer is charged:
+ *   uncharged_alloc_{cold,warm}_us_{p50,p99}.<heap>.<size>
+ *   charged_alloc_{cold,warm}_us_{p50,p99}.<heap>.<size>
+ */
+static void bench_accounting(int heap_fd)
+{
+	static const char * const sizes[] = { "4K", "1M", "32M" };
+	char val[8];
+	unsigned int i, j;
+	int ret;
+
+	if (hu_read_file(ACCOUNTING_PARAM, val, sizeof(val)) || val[0] != 'Y') {
+		printf("# accounting: dma_heap.mem_accounting is not on: skipped\n");
+		return;
+	}
+	ret = make_bench_cgroup();
+	if (ret) {
+		bench_error("accounting: no memory cgroup %s: %s", BENCH_CGROUP,
+			    strerror(-ret));
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (j = 0; j < NR_SIZES; j++)
+			if (!strcmp(bench_sizes[j].name, sizes[i]))
+				break;
+		if (j == NR_SIZES)
+			continue;
+		bench_cold(heap_fd, &bench_sizes[j], "uncharged_alloc_cold");
+		bench_warm(heap_fd, &bench_sizes[j], "uncharged_alloc_warm");
+		ret = join_cgroup(BENCH_CGROUP);
+		if (ret) {
+			bench_error("accounting: joining %s: %s", BENCH_CGROUP,
+				    strerror(-ret));
+			return;
+		}
+		bench_cold(heap_fd, &bench_sizes[j], "charged_alloc_cold");
+		bench_warm(heap_fd, &bench_sizes[j], "charged_alloc_warm");
+		ret = join_cgroup(CGROUP_DIR);
+		if (ret) {
+			bench_error("accounting: back to %s: %s", CGROUP_DIR,
+				    strerror(-ret));
+			return;
+		}
+	}
+}
+
 /* ---- setup ---- */
 
 static const char * const heap_attrs[] = {
@@ -1415,6 +1505,8 @@ static void bench_heap(void)
 	}
 	if (opt.phases & PHASE_WAKEUPS)
 		bench_wakeups(heap_fd);
+	if (opt.phases & PHASE_ACCOUNTING)
+		bench_accounting(heap_fd);
 	close(heap_fd);
 }
 
@@ -1440,7 +1532,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < NR_SIZES && (opt.phases & PHASE_MEMSET); i++)
 		bench_memset(&bench_sizes[i]);
 	if (opt.phases & (PHASE_COLD | PHASE_WARM | PHASE_THROUGHPUT |
-			  PHASE_FREE | PHASE_CYCLES | PHASE_WAKEUPS))
+			  PHASE_FREE | PHASE_CYCLES | PHASE_WAKEUPS |
+			  PHASE_ACCOUNTING))
 		bench_heap();
 	if (opt.phases & PHASE_FALLBACK)
 		bench_fallbacks();

@@ -60,6 +60,17 @@ struct dma_heap {
 	struct list_head list;
 };
 
+/*
+ * Mainline's switch (since 7.0), under its name: dma_heap.mem_accounting=1
+ * on the command line charges the memory of buffers to the memory cgroup
+ * of the task that allocates them, for heaps whose memory a cgroup can
+ * hold (see &dma_heap_type.accountable). Off by default, as there.
+ */
+bool dma_heap_mem_accounting __read_mostly;
+module_param_named(mem_accounting, dma_heap_mem_accounting, bool, 0444);
+MODULE_PARM_DESC(mem_accounting,
+		 "Charge heap buffers to the allocating task's memory cgroup (default: off)");
+
 /* heap_list_lock protects heap_list: the names of the registered heaps. */
 static LIST_HEAD(heap_list);
 static DEFINE_MUTEX(heap_list_lock);

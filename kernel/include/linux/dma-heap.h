@@ -33,6 +33,7 @@ struct dma_heap;
 struct fwnode_handle;
 struct gen_pool;
 struct module;
+struct obj_cgroup;
 struct page;
 struct attribute_group;
 
@@ -310,6 +311,11 @@ enum dma_heap_caching {
  *		the type calls dma_heap_forget_full(). Not for memory that
  *		other users share or that can come back by itself (the buddy
  *		allocator, a CMA area).
+ * @accountable: the heaps' memory is memory a memory cgroup can hold (the
+ *		page allocator's): with dma_heap.mem_accounting, each buffer
+ *		is charged to the memory cgroup of the task that allocates
+ *		it until it is released, and a cgroup at its limit gets
+ *		-ENOMEM. Not for memory set aside at boot (a region).
  * @list:	private to the registry
  */
 struct dma_heap_type {
@@ -327,6 +333,7 @@ struct dma_heap_type {
 	enum dma_heap_caching caching;
 	bool protectable;
 	bool exclusive;
+	bool accountable;
 
 	struct list_head list;
 };
@@ -421,6 +428,8 @@ struct dma_heap_buffer_ops {
  *		buffer is never mapped for the CPU
  * @protected:	@protector protected the memory and has not given it back
  * @stats:	the heap's live-buffer counts, or NULL
+ * @objcg:	the memory cgroup charged for the buffer (see
+ *		&dma_heap_type.accountable), or NULL
  * @lock:	protects @attachments, @vmap_cnt and @vaddr
  * @attachments: list of struct dma_heap_attachment, one per importer
  * @vmap_cnt:	number of kernel mappings handed out through vmap
@@ -445,6 +454,7 @@ struct dma_heap_buffer {
 	struct dma_heap_protector *protector;
 	bool protected;
 	struct dma_heap_buffer_stats *stats;
+	struct obj_cgroup *objcg;
 
 	struct mutex lock;		/* see @lock above */
 	struct list_head attachments;

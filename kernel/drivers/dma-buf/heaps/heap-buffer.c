@@ -21,9 +21,11 @@
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/highmem.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <kunit/static_stub.h>
@@ -506,7 +508,9 @@ static int dma_heap_buffer_unprotect(struct dma_heap_buffer *buffer)
 static void dma_heap_buffer_release(struct dma_buf *dmabuf)
 {
 	struct dma_heap_buffer *buffer = dmabuf->priv;
+	/* The type may free @buffer in its release: keep what is needed. */
 	struct dma_heap_buffer_stats *stats = buffer->stats;
+	struct obj_cgroup *objcg = buffer->objcg;
 	struct dma_heap *heap = buffer->heap;
 	size_t len = buffer->len;
 
@@ -521,6 +525,7 @@ static void dma_heap_buffer_release(struct dma_buf *dmabuf)
 	if (dma_heap_buffer_unprotect(buffer))
 		return;
 	buffer->ops->release(buffer);
+	dma_heap_uncharge(objcg, len);
 	if (stats) {
 		this_cpu_sub(stats->live->bytes, len);
 		this_cpu_dec(stats->live->buffers);
@@ -592,6 +597,7 @@ void dma_heap_buffer_init(struct dma_heap_buffer *buffer,
 	buffer->protector = inst->protector;
 	buffer->protected = false;
 	buffer->stats = NULL;
+	buffer->objcg = NULL;
 	/*
 	 * The CPU neither caches nor maps protected memory: devices map it
 	 * by address, never bounced through swiotlb, which would copy it.
@@ -658,21 +664,98 @@ err_release:
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_export, DMA_BUF);
 
+#ifdef CONFIG_MEMCG
+/*
+ * The memcg byte counts are 32-bit in places (its per-CPU stock): a
+ * buffer of 4 GiB or more is charged and uncharged a gigabyte at a time.
+ */
+#define DMA_HEAP_CHARGE_STEP	SZ_1G
+
+static void dma_heap_uncharge_bytes(struct obj_cgroup *objcg, size_t len)
+{
+	size_t step;
+
+	for (; len; len -= step) {
+		step = min_t(size_t, len, DMA_HEAP_CHARGE_STEP);
+		obj_cgroup_uncharge(objcg, step);
+	}
+}
+
+/*
+ * dma_heap.mem_accounting, for the registry: a buffer of an accountable
+ * heap is charged as a whole to the memory cgroup of the task allocating
+ * it, before its memory is gathered, and uncharged at its release,
+ * whoever holds it then. One charge per buffer, not per page: its pages
+ * may come from a pool, where they belong to no cgroup, and a 32 MiB
+ * buffer costs one charge as a 4 KiB one does, on allocation and on
+ * release. The charge may reclaim inside the cgroup but never calls the
+ * OOM killer: at its limit the allocation fails, and no process dies.
+ *
+ * 0 with *@objcg the cgroup charged, or NULL when there is none to charge
+ * (the root cgroup, a kernel thread); -ENOMEM at the cgroup's limit.
+ */
+int dma_heap_charge(size_t len, struct obj_cgroup **objcg)
+{
+	const gfp_t gfp = GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
+	size_t done, step;
+	struct obj_cgroup *cg;
+
+	*objcg = NULL;
+	if (!memcg_kmem_online())
+		return 0;
+	cg = get_obj_cgroup_from_current();
+	if (!cg)
+		return 0;
+	for (done = 0; done < len; done += step) {
+		step = min_t(size_t, len - done, DMA_HEAP_CHARGE_STEP);
+		if (obj_cgroup_charge(cg, gfp, step)) {
+			dma_heap_uncharge_bytes(cg, done);
+			obj_cgroup_put(cg);
+			return -ENOMEM;
+		}
+	}
+	*objcg = cg;
+	return 0;
+}
+
+void dma_heap_uncharge(struct obj_cgroup *objcg, size_t len)
+{
+	if (!objcg)
+		return;
+	dma_heap_uncharge_bytes(objcg, len);
+	obj_cgroup_put(objcg);
+}
+#else
+int dma_heap_charge(size_t len, struct obj_cgroup **objcg)
+{
+	*objcg = NULL;
+	return 0;
+}
+
+void dma_heap_uncharge(struct obj_cgroup *objcg, size_t len) { }
+#endif
+
 /*
  * Count a buffer just exported from this file's dma_heap_buffer_export()
- * in @stats until it is released. For the registry, which keeps the
- * counts of the heaps it made; @stats must live as long as the heap.
+ * in @stats until it is released, and uncharge @objcg for it then (a
+ * charge of dma_heap_charge() for its length, or NULL). For the registry,
+ * which keeps the counts of the heaps it made; @stats must live as long
+ * as the heap.
  */
 void dma_heap_buffer_count_in(struct dma_buf *dmabuf,
-			      struct dma_heap_buffer_stats *stats)
+			      struct dma_heap_buffer_stats *stats,
+			      struct obj_cgroup *objcg)
 {
 	struct dma_heap_buffer *buffer = dmabuf->priv;
 
 	if (WARN_ON_ONCE((dmabuf->ops != &dma_heap_buffer_ops &&
 			  dmabuf->ops != &dma_heap_protected_buffer_ops) ||
-			 buffer->stats))
+			 buffer->stats)) {
+		dma_heap_uncharge(objcg, dmabuf->size);
 		return;
+	}
 	buffer->stats = stats;
+	buffer->objcg = objcg;
 	this_cpu_add(stats->live->bytes, buffer->len);
 	this_cpu_inc(stats->live->buffers);
 }

@@ -28,10 +28,15 @@ struct dma_heap_ops;
 /* The core, for the exporter and the registry. */
 bool dma_heap_get(struct dma_heap *heap);
 bool dma_heap_has_ops(struct dma_heap *heap, const struct dma_heap_ops *ops);
+/* dma_heap.mem_accounting, for the registry. */
+extern bool dma_heap_mem_accounting;
 
 /* The exporter, for the registry. */
 void dma_heap_buffer_count_in(struct dma_buf *dmabuf,
-			      struct dma_heap_buffer_stats *stats);
+			      struct dma_heap_buffer_stats *stats,
+			      struct obj_cgroup *objcg);
+int dma_heap_charge(size_t len, struct obj_cgroup **objcg);
+void dma_heap_uncharge(struct obj_cgroup *objcg, size_t len);
 int dma_heap_buffer_stats_init(struct dma_heap_buffer_stats *stats,
 			       bool count_released);
 void dma_heap_buffer_stats_exit(struct dma_heap_buffer_stats *stats);

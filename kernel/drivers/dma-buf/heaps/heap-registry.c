@@ -238,6 +238,7 @@ static struct dma_buf *registry_allocate_one(struct dma_heap *heap,
 					     struct registered_heap *rh,
 					     size_t len, u32 fd_flags)
 {
+	struct obj_cgroup *objcg = NULL;
 	struct dma_buf *dmabuf;
 	u64 released = 0;
 
@@ -249,10 +250,17 @@ static struct dma_buf *registry_allocate_one(struct dma_heap *heap,
 		if (known_full(rh, released, len))
 			return ERR_PTR(-ENOMEM);
 	}
+	/* Charged first: a cgroup at its limit gathers no memory at all. */
+	if (rh->type->accountable && dma_heap_mem_accounting &&
+	    dma_heap_charge(len, &objcg))
+		return ERR_PTR(-ENOMEM);
 	dmabuf = rh->type->allocate(heap, &rh->inst, len, fd_flags);
-	if (!IS_ERR(dmabuf))
-		dma_heap_buffer_count_in(dmabuf, &rh->stats);
-	else if (rh->type->exclusive && PTR_ERR(dmabuf) == -ENOMEM)
+	if (!IS_ERR(dmabuf)) {
+		dma_heap_buffer_count_in(dmabuf, &rh->stats, objcg);
+		return dmabuf;
+	}
+	dma_heap_uncharge(objcg, len);
+	if (rh->type->exclusive && PTR_ERR(dmabuf) == -ENOMEM)
 		note_full(rh, released, len);
 	return dmabuf;
 }

@@ -173,9 +173,10 @@ static void system_heap_release(struct dma_heap_buffer *buffer)
 }
 
 /*
- * Memory held in dma-bufs is charged to no process, so when it runs out
- * the OOM killer cannot find who holds it and kills a bystander. A
- * request that would leave the system less than a 32nd of its memory
+ * Memory held in dma-bufs is charged to no process (unless
+ * dma_heap.mem_accounting is on), so when it runs out the OOM killer
+ * cannot find who holds it and kills a bystander. A request that
+ * would leave the system less than a 32nd of its memory
  * (what the kernel itself needs to go on) is therefore refused with
  * -ENOMEM up front; the heap's own pool counts as available, since the
  * request takes from it first, and free CMA memory does not, since only
@@ -314,6 +315,8 @@ static struct dma_heap_type system_heap_type = {
 	.pool_orders = system_heap_pool_orders,
 	.caching = DMA_HEAP_CACHED_OR_UNCACHED,
 	.protectable = true,
+	/* The page allocator's memory: a memory cgroup can hold it. */
+	.accountable = true,
 };
 
 static int __init system_heap_init(void)
