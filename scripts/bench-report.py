@@ -244,13 +244,9 @@ def acct_p50(proj, charged, metric, size):
 
 
 def accounting_table(proj):
-    rows = []
-    for metric in ("alloc_cold", "alloc_warm"):
-        for size in ACCT_SIZES:
-            u = acct_p50(proj, False, metric, size)
-            c = acct_p50(proj, True, metric, size)
-            rows.append([metric, size, fnum(u), fnum(c),
-                         fratio(ratio(c, u))])
+    rows = pair_rows(("alloc_cold", "alloc_warm"), ACCT_SIZES,
+                     lambda m, sz: acct_p50(proj, False, m, sz),
+                     lambda m, sz: acct_p50(proj, True, m, sz))
     return table("Memory accounting, project kernel booted with "
                  "dma_heap.mem_accounting=1: allocation from a cgroup of "
                  "its own (charged) against the root cgroup (charged for "
@@ -280,6 +276,16 @@ def memset_table(stock, proj):
                      fnum(proj.get("memset_gbps." + size), 2)])
     return table("memset of a pre-faulted buffer (the physical limit of "
                  "zeroing)", head, rows)
+
+
+def pair_rows(metrics, sizes, first, second):
+    """Rows of metric, size, first, second and second/first."""
+    rows = []
+    for metric in metrics:
+        for size in sizes:
+            a, b = first(metric, size), second(metric, size)
+            rows.append([metric, size, fnum(a), fnum(b), fratio(ratio(b, a))])
+    return rows
 
 
 def dev_p50(run, metric, heap, size):
@@ -316,13 +322,9 @@ def device_table(stock, proj):
                 "place; stock = stock %s, project = the project's %s, "
                 "uncached = the project's %s" % (HEAP, HEAP, UNCACHED),
                 head, rows)
-    rows = []
-    for metric in ("paired_alloc_cold", "paired_alloc_warm"):
-        for size in DEV_SIZES:
-            c = dev_p50(proj, metric, HEAP, size)
-            u = dev_p50(proj, metric, UNCACHED, size)
-            rows.append([metric, size, fnum(c), fnum(u),
-                         fratio(ratio(u, c))])
+    rows = pair_rows(("paired_alloc_cold", "paired_alloc_warm"), DEV_SIZES,
+                     lambda m, sz: dev_p50(proj, m, HEAP, sz),
+                     lambda m, sz: dev_p50(proj, m, UNCACHED, sz))
     out += table("Allocation, project kernel: %s against %s (p50 us; the "
                  "uncached heap cleans what it hands out; each size of the two "
                  "timed one after the other)" % (UNCACHED, HEAP),

@@ -1335,6 +1335,24 @@ static int make_bench_cgroup(void)
 	return 0;
 }
 
+/* Cold and warm allocation of @sz from the cgroup @dir, as @what_alloc_*. */
+static int bench_alloc_in_cgroup(int heap_fd, const struct bench_size *sz,
+				 const char *dir, const char *what)
+{
+	char cold[32], warm[32];
+	int ret = join_cgroup(dir);
+
+	if (ret) {
+		bench_error("accounting: joining %s: %s", dir, strerror(-ret));
+		return ret;
+	}
+	snprintf(cold, sizeof(cold), "%s_alloc_cold", what);
+	snprintf(warm, sizeof(warm), "%s_alloc_warm", what);
+	bench_cold(heap_fd, sz, cold);
+	bench_warm(heap_fd, sz, warm);
+	return 0;
+}
+
 /*
  * Allocation with memory accounting on against off, in one boot. Both
  * kernels boot with dma_heap.mem_accounting=1 (stock has no such thing,
@@ -1367,23 +1385,13 @@ static void bench_accounting(int heap_fd)
 				break;
 		if (j == NR_SIZES)
 			continue;
-		bench_cold(heap_fd, &bench_sizes[j], "uncharged_alloc_cold");
-		bench_warm(heap_fd, &bench_sizes[j], "uncharged_alloc_warm");
-		ret = join_cgroup(BENCH_CGROUP);
-		if (ret) {
-			bench_error("accounting: joining %s: %s", BENCH_CGROUP,
-				    strerror(-ret));
-			return;
-		}
-		bench_cold(heap_fd, &bench_sizes[j], "charged_alloc_cold");
-		bench_warm(heap_fd, &bench_sizes[j], "charged_alloc_warm");
-		ret = join_cgroup(CGROUP_DIR);
-		if (ret) {
-			bench_error("accounting: back to %s: %s", CGROUP_DIR,
-				    strerror(-ret));
-			return;
-		}
+		if (bench_alloc_in_cgroup(heap_fd, &bench_sizes[j], CGROUP_DIR,
+					  "uncharged") ||
+		    bench_alloc_in_cgroup(heap_fd, &bench_sizes[j], BENCH_CGROUP,
+					  "charged"))
+			break;
 	}
+	join_cgroup(CGROUP_DIR);
 }
 
 /* ---- setup ---- */
