@@ -45,6 +45,7 @@
 #define TEST_COMPATIBLE_LATE	"test,dma-heap-late"
 #define TEST_COMPATIBLE_NOBODY	"test,dma-heap-nobody"
 #define TEST_COMPATIBLE_PAGED	"test,dma-heap-paged"
+#define TEST_COMPATIBLE_POOLED	"test,dma-heap-pooled"
 
 /* A heap type that only exists: the parsing tests look at what exists. */
 static void *test_type_create(const struct dma_heap_desc *desc)
@@ -205,6 +206,80 @@ static void of_bad_nodes_disable_only_themselves(struct kunit *test)
 		dma_heap_undeclare(invalid_cases[i].name);
 }
 
+/* The pool sizes the heaps of heaps-pools.dtso were created with. */
+static const char * const pooled_names[] = {
+	"kunit-pool-1", "kunit-pool-2", "kunit-pool-3", "kunit-pool-none",
+};
+
+static const u32 pooled_asked[] = { SZ_128M + SZ_64M, SZ_128M + SZ_64M,
+				    SZ_64M, 0 };
+static const u32 pooled_prefill_asked[] = { SZ_128M + SZ_64M, SZ_1M, 0, 0 };
+static u32 pooled_size[ARRAY_SIZE(pooled_names)];
+static u32 pooled_prefill[ARRAY_SIZE(pooled_names)];
+
+static void *pooled_type_create(const struct dma_heap_desc *desc)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(pooled_names); i++) {
+		if (strcmp(desc->name, pooled_names[i]))
+			continue;
+		pooled_size[i] = desc->pool_size;
+		pooled_prefill[i] = desc->pool_prefill;
+	}
+	return NULL;
+}
+
+static struct dma_heap_type pooled_type = {
+	.name = "kunit-pooled",
+	.compatible = TEST_COMPATIBLE_POOLED,
+	.owner = THIS_MODULE,
+	.create = pooled_type_create,
+	.allocate = test_type_allocate,
+};
+
+/*
+ * Pools that add up to more than dma_heap_pool_limit() are all scaled by
+ * one ratio, to the limit at most; a prefill follows its pool; no heap is
+ * disabled for it, and a heap without a pool keeps none.
+ */
+static void of_pools_are_scaled_to_the_limit(struct kunit *test)
+{
+	u64 limit = dma_heap_pool_limit(), asked = 0, got = 0;
+	struct device_node *np;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(pooled_asked); i++)
+		asked += pooled_asked[i];
+	if (asked <= limit)
+		kunit_skip(test, "%llu bytes of pools fit the limit (%llu)",
+			   asked, limit);
+
+	KUNIT_ASSERT_EQ(test, dma_heap_type_register(&pooled_type), 0);
+	KUNIT_ASSERT_EQ(test, of_overlay_apply_kunit(test, heaps_pools), 0);
+	np = find_container(test, "/kunit-heaps-pools");
+	KUNIT_EXPECT_EQ(test, dma_heaps_of_declare(np),
+			(int)ARRAY_SIZE(pooled_names));
+
+	for (i = 0; i < ARRAY_SIZE(pooled_names); i++) {
+		u64 share = div64_u64((u64)pooled_asked[i] * limit, asked);
+
+		KUNIT_EXPECT_TRUE(test, heap_exists(pooled_names[i]));
+		KUNIT_EXPECT_LE(test, pooled_size[i], share);
+		KUNIT_EXPECT_GT(test, pooled_size[i] + PAGE_SIZE, share);
+		KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(pooled_size[i]));
+		KUNIT_EXPECT_EQ(test, pooled_prefill[i],
+				min(pooled_prefill_asked[i], pooled_size[i]));
+		got += pooled_size[i];
+	}
+	KUNIT_EXPECT_LE(test, got, limit);
+	KUNIT_EXPECT_EQ(test, pooled_size[3], 0);
+
+	for (i = 0; i < ARRAY_SIZE(pooled_names); i++)
+		dma_heap_undeclare(pooled_names[i]);
+	dma_heap_type_unregister(&pooled_type);
+}
+
 static int of_suite_init(struct kunit_suite *suite)
 {
 	return dma_heap_type_register(&test_type);
@@ -218,6 +293,7 @@ static void of_suite_exit(struct kunit_suite *suite)
 static struct kunit_case dma_heap_of_cases[] = {
 	KUNIT_CASE(of_valid_nodes_become_heaps),
 	KUNIT_CASE(of_type_registered_after_its_nodes),
+	KUNIT_CASE(of_pools_are_scaled_to_the_limit),
 	KUNIT_CASE_PARAM(of_bad_nodes_disable_only_themselves,
 			 node_gen_params),
 	{}

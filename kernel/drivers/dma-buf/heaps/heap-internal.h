@@ -63,6 +63,7 @@ int dma_heap_dma_do(enum dma_heap_dma_op op, struct device *dev,
 /* The device tree layer, for its tests. */
 struct device_node;
 int dma_heaps_of_declare(struct device_node *container);
+u64 dma_heap_pool_limit(void);
 
 /* The registry, for tests. */
 struct dma_heap_pool *dma_heap_get_pool(struct dma_heap *heap);

@@ -25,6 +25,8 @@
 
 #include <linux/cma.h>
 #include <linux/dma-heap.h>
+#include <linux/math64.h>
+#include <linux/moduleparam.h>
 #include <linux/dma-map-ops.h>
 #include <linux/init.h>
 #include <linux/mm.h>
@@ -35,6 +37,33 @@
 #include <kunit/visibility.h>
 
 #include "heap-internal.h"
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "dma_heap."
+
+/*
+ * All pools together keep at most this share of memory, in percent:
+ * dma_heap.pool_limit_percent on the command line. Each pool is bounded
+ * by its node (at most half of memory), but several can add up to more
+ * than the system can spare for memory that only dma-bufs may use.
+ */
+static unsigned int pool_limit_percent = 25;
+module_param(pool_limit_percent, uint, 0444);
+MODULE_PARM_DESC(pool_limit_percent,
+		 "Most memory all heap pools together keep, in percent of RAM (default: 25)");
+
+/**
+ * dma_heap_pool_limit - the most bytes all heap pools together may keep
+ *
+ * Return: dma_heap.pool_limit_percent of RAM (all of it above 100).
+ */
+u64 dma_heap_pool_limit(void)
+{
+	u64 ram = (u64)totalram_pages() << PAGE_SHIFT;
+
+	return div_u64(ram * min(pool_limit_percent, 100U), 100);
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_heap_pool_limit);
 
 /**
  * struct heap_node - one child of the heaps node while it is parsed
@@ -393,6 +422,42 @@ static void heap_nodes_free(struct heap_node *nodes, int n)
 	kfree(nodes);
 }
 
+/*
+ * Past dma_heap_pool_limit() all pools are scaled down by one ratio, so
+ * that the tree's proportions stand, prefills with them; one line names
+ * every heap it touched. The binding allows one heaps node, so its pools
+ * are all the pools there are.
+ */
+static void heap_limit_pools(struct heap_node *nodes, int n)
+{
+	u64 limit = dma_heap_pool_limit(), total = 0;
+	char names[256] = "";
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (nodes[i].bad || !nodes[i].desc.pool_size)
+			continue;
+		total += nodes[i].desc.pool_size;
+		scnprintf(names + strlen(names), sizeof(names) - strlen(names),
+			  "%s%s", *names ? ", " : "", nodes[i].desc.name);
+	}
+	if (total <= limit)
+		return;
+
+	for (i = 0; i < n; i++) {
+		struct dma_heap_desc *desc = &nodes[i].desc;
+
+		if (nodes[i].bad || !desc->pool_size)
+			continue;
+		desc->pool_size = mul_u64_u64_div_u64(desc->pool_size, limit,
+						      total) & PAGE_MASK;
+		desc->pool_prefill = min(desc->pool_prefill, desc->pool_size);
+	}
+	pr_warn("dma-heaps: pool-size: the pools of %s add up to %llu bytes, more than dma_heap.pool_limit_percent=%u%% of memory (%llu bytes); each is scaled to %llu%% of its size\n",
+		names, total, pool_limit_percent, limit,
+		div64_u64(limit * 100, total));
+}
+
 /**
  * dma_heaps_of_declare - declare the heaps described under a heaps node
  * @container: a node compatible with "linux,dma-heaps"
@@ -421,6 +486,7 @@ int dma_heaps_of_declare(struct device_node *container)
 	}
 	heap_check_unique(nodes, n);
 	heap_check_chains(nodes, n);
+	heap_limit_pools(nodes, n);
 
 	for (i = 0; i < n; i++) {
 		struct heap_node *hn = &nodes[i];
