@@ -9,6 +9,10 @@
 #                 (build/bench/results.txt and results.svg)
 #   make patches  the project as a patch series against the pristine 6.12
 #                 tree, signed off by your git identity (build/patches/)
+#   make check DTS=board.dtso [BASE=board.dtb] [BINDINGS="vendor.yaml"]
+#                 a heap overlay checked before any device boots it:
+#                 dt-schema, then the kernel's own checks, one verdict per
+#                 heap (build/check/)
 #
 # Variables (environment or command line):
 #   KSRC=/path    your own kernel tree instead of Debian's linux-source-6.12
@@ -18,7 +22,7 @@
 
 SHELL := /bin/bash
 
-.PHONY: run test shell bench patches deps kunit vm-test clean distclean
+.PHONY: run test shell bench patches check deps kunit vm-test clean distclean
 
 run:
 	@scripts/run.sh
@@ -35,6 +39,10 @@ bench:
 patches:
 	@scripts/patches.sh
 
+check:
+	@scripts/deps.sh >/dev/null && scripts/kernel.sh vm >/dev/null && \
+		scripts/vm.sh user >/dev/null && scripts/check.sh "$(DTS)"
+
 kunit:
 	@scripts/test.sh kunit
 
@@ -46,7 +54,7 @@ deps:
 
 # Keeps the unpacked source and ccache; drops every build output.
 clean:
-	rm -rf build/out build/vm build/user build/dt build/logs build/linux \
+	rm -rf build/out build/vm build/user build/dt build/logs build/linux build/check \
 		build/patches build/patches-work build/patch-test
 
 distclean:

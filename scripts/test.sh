@@ -9,7 +9,7 @@
 # log, and the other stages still run.
 #
 #   test.sh [STAGE...]    stages: bindings docs dts host kernel lint
-#                         modules kunit patches vm vm_defaults dt_invalid
+#                         modules kunit patches vm vm_defaults check dt_invalid
 #                         vm_debug (default: all)
 #
 # The kernel stage builds the VM kernel, with the KUnit suites built in
@@ -131,6 +131,31 @@ stage_vm_defaults() {
 	vm_suites defaults "$TOP/dts/vm-no-heaps.dtso" default_cma_region:linux,cma:system:video@70000000
 }
 
+# make check on a vendor's tree outside the project, with the vendor's
+# binding: every "// verdict:" line of tests/check/board.dtso is a line
+# of its output.
+stage_check() {
+	local dir out line rc=0
+
+	"$TOP/scripts/kernel.sh" vm >&2 || return 1
+	"$TOP/scripts/vm.sh" user >&2 || return 1
+	dir=$(mktemp -d) || return 1
+	cp "$TOP/tests/check/board.dtso" \
+		"$TOP/tests/bindings/vendor/dma-heap/acme,dma-heap-npu.yaml" "$dir/"
+	out=$(cd "$dir" && make -s -C "$TOP" check DTS="$dir/board.dtso" \
+		BINDINGS="$dir/acme,dma-heap-npu.yaml" 2>/dev/null)
+	while read -r line; do
+		if grep -qxF -- "$line" <<<"$out"; then
+			echo "PASS: make check: ${line#check: }"
+		else
+			echo "FAIL: make check: no line \"$line\" in: $(paste -sd '|' <<<"$out")"
+			rc=1
+		fi
+	done < <(sed -n 's|^// verdict: ||p' "$TOP/tests/check/board.dtso")
+	rm -rf "$dir"
+	return $rc
+}
+
 # The bad device trees of dts/invalid/: each rejected by the schema or
 # by the kernel with its message, while the good heaps beside it work.
 # When vm_debug runs too, this stage runs beside it (start_tail_stage).
@@ -219,7 +244,7 @@ stage_vm_debug() {
 }
 
 STAGES=("$@")
-[ ${#STAGES[@]} -gt 0 ] || STAGES=(bindings docs dts host kernel lint modules kunit patches vm vm_defaults dt_invalid vm_debug)
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(bindings docs dts host kernel lint modules kunit patches vm vm_defaults check dt_invalid vm_debug)
 
 T0=$(date +%s)
 "$TOP/scripts/deps.sh" || exit 1

@@ -1,0 +1,166 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh DTS: what a device tree overlay of heaps would give, before any
+# device boots it (make check DTS=board.dtso [BASE=board.dtb]
+# [BINDINGS="vendor.yaml dir/"]).
+#
+#   1. dtc compiles DTS with the VM's flags, without a warning;
+#   2. dt-schema: DTS applied to BASE (default: QEMU's DTB, as the VM gets
+#      it) validates against the project's bindings and BINDINGS (the
+#      vendor's own binding files or directories);
+#   3. the kernel's own checks, on the VM's base: the VM kernel boots on
+#      the overlay, so every heap node goes through the parser, the
+#      registry and its heap type exactly as on a device, and one verdict
+#      line per heap node says what came of it:
+#
+#        check: heap camera: becomes /dev/dma_heap/camera (carveout, uncached, ...)
+#        check: heap cam2: refused: /dma-heaps/cam2: memory-region: overlaps ...
+#        check: heap foo: waits for its type: ... no heap type acme,foo registered (yet) ...
+#
+#      With BASE, the overlay is for another board: its regions are not
+#      the VM's memory, and the kernel's checks are not run (the verdict
+#      says so); the schema still is.
+#
+# The last line is "check: N heaps, M refused, W waiting for their type,
+# schema ok|errors"; the exit status is 0 when the schema passed and no
+# heap node was refused (one whose type is a module the VM kernel lacks
+# waits: the tree's checks passed, the type's own are not known).
+# Outputs (merged DTB, validation and boot logs) are under build/check/.
+# BUILD may name another build directory for the boot (dt-invalid.sh's
+# slots); the boot log is then $OUT/NAME.boot.log either way.
+set -uo pipefail
+
+. "$(dirname "$0")/lib.sh"
+
+DTS=${1:-${DTS:-}}
+BASE=${BASE:-}
+BINDINGS=${BINDINGS:-}
+OUT=${CHECK_OUT:-$BUILD/check}
+VM_TIMEOUT=${VM_TIMEOUT:-60}
+# As in scripts/vm.sh.
+DTC_FLAGS="-@ -I dts -O dtb -i $TOP/dts -W no-avoid_unnecessary_addr_size"
+
+[ -n "$DTS" ] || die "check" "usage: make check DTS=overlay.dtso [BASE=board.dtb] [BINDINGS=...]"
+[ -f "$DTS" ] || die "check" "$DTS: no such file"
+[ -z "$BASE" ] || [ -f "$BASE" ] || die "check" "BASE=$BASE: no such file"
+mkdir -p "$OUT" || die "check" "cannot create $OUT"
+
+name=$(basename "$DTS" .dtso)
+name=${name%.dts}
+dtbo=$OUT/$name.dtbo
+dtb=$OUT/$name.dtb
+vlog=$OUT/$name.validate.log
+blog=$OUT/$name.boot.log
+
+# shellcheck disable=SC2086 # DTC_FLAGS is a list of words
+if ! dtc $DTC_FLAGS -o "$dtbo" "$DTS" >"$OUT/$name.dtc.log" 2>&1 ||
+	[ -s "$OUT/$name.dtc.log" ]; then
+	sed 's/^/check: dtc: /' "$OUT/$name.dtc.log"
+	echo "check: dtc refuses $DTS: nothing else checked"
+	exit 1
+fi
+
+# The merged tree: on the VM's base as vm.sh builds it, or on BASE.
+if [ -z "$BASE" ]; then
+	"$TOP/scripts/vm.sh" dtb "$DTS" >/dev/null 2>"$OUT/$name.dtb.log" ||
+		die "check" "cannot apply $DTS to QEMU's DTB" "$OUT/$name.dtb.log"
+	cp "$BUILD/vm/vm.dtb" "$dtb"
+	# QEMU's own dynamic-sysbus node has no binding anywhere.
+	fdtput -r "$dtb" /platform-bus@c000000 2>/dev/null
+elif ! fdtoverlay -i "$BASE" -o "$dtb" "$dtbo" >"$OUT/$name.dtb.log" 2>&1; then
+	sed 's/^/check: fdtoverlay: /' "$OUT/$name.dtb.log"
+	echo "check: $DTS does not apply to $BASE (built with -@?): nothing else checked"
+	exit 1
+fi
+
+# CHECK_SCHEMA: a processed schema made already (dt-invalid.sh's).
+schema_json=${CHECK_SCHEMA:-$OUT/schema.json}
+if [ -z "${CHECK_SCHEMA:-}" ]; then
+	# shellcheck disable=SC2086 # BINDINGS is a list of paths
+	dt-mk-schema -j -o "$schema_json" "$TOP/bindings" $BINDINGS \
+		>"$OUT/dt-mk-schema.log" 2>&1 ||
+		die "check" "dt-mk-schema failed" "$OUT/dt-mk-schema.log"
+fi
+dt-validate -s "$schema_json" "$dtb" >"$vlog" 2>&1
+if [ -s "$vlog" ]; then
+	schema=errors
+	sed 's/^/check: schema: /' "$vlog"
+else
+	schema=ok
+	echo "check: schema: no error"
+fi
+
+# The heap nodes of the merged tree.
+mapfile -t nodes < <(fdtget -l "$dtb" /dma-heaps 2>/dev/null)
+
+if [ -n "$BASE" ]; then
+	for n in "${nodes[@]}"; do
+		echo "check: heap $n: not checked by the kernel: BASE is not the VM's board"
+	done
+	echo "check: ${#nodes[@]} heaps, kernel checks not run, schema $schema"
+	[ "$schema" = ok ]
+	exit
+fi
+
+rm -f "$blog"
+DTS=$DTS BOOTARGS="${BOOTARGS:-}" VM_TIMEOUT=$VM_TIMEOUT \
+	"$TOP/scripts/vm.sh" boot demo "$blog" >/dev/null 2>"$OUT/$name.vm.log"
+[ -s "$blog" ] || die "check" "the VM did not boot" "$OUT/$name.vm.log"
+
+# The demo's "dma-heap list" table: NAME TYPE CACHED PROTECTED SIZE USED
+# BUFFERS FALLBACK, one line per heap; kernel messages are skipped.
+heap_row() {
+	awk -v h="$1" '/^### dma-heap list/ { on = 1; next }
+	     !on || /^\[/ { next }
+	     /^#/ { on = 0; next }
+	     NF == 8 && $1 == h { print; exit }' "$blog"
+}
+
+# heap_names: every heap of the table.
+heap_names() {
+	awk '/^### dma-heap list/ { on = 1; next }
+	     !on || /^\[/ { next }
+	     /^#/ { on = 0; next }
+	     NF == 8 && $1 != "NAME" { print $1 }' "$blog"
+}
+
+# describe TYPE CACHED PROTECTED SIZE USED BUFFERS FALLBACK: one phrase.
+describe() {
+	local what=$1
+
+	[ "$2" = yes ] && what="$what, cached" || what="$what, uncached"
+	[ "$4" = - ] && what="$what, no fixed size" || what="$what, $4"
+	[ "$3" = - ] || what="$what, protected by $3"
+	[ "$7" = - ] || what="$what, falls back to $7"
+	echo "$what"
+}
+
+refused=0 waiting=0
+for n in "${nodes[@]}"; do
+	row=$(heap_row "$n")
+	if [ -n "$row" ]; then
+		# shellcheck disable=SC2086 # the row's columns, less the name
+		echo "check: heap $n: becomes /dev/dma_heap/$n ($(describe ${row#* }))"
+		continue
+	fi
+	why=$(sed -n "s|^\[[^]]*\] ||; s|^dma-heaps: \(/dma-heaps/$n: .*\)|\1|p" "$blog" |
+		paste -sd '|')
+	# Declared, and waiting for a module to register its type: the
+	# tree's checks passed, the type's own are not known yet.
+	if [ -n "$why" ] && ! tr '|' '\n' <<<"$why" | grep -qv 'registered (yet)'; then
+		echo "check: heap $n: waits for its type: $why"
+		waiting=$((waiting + 1))
+		continue
+	fi
+	refused=$((refused + 1))
+	if [ -n "$why" ]; then
+		echo "check: heap $n: refused: $why"
+		continue
+	fi
+	echo "check: heap $n: not created, and the kernel said nothing of it (see $blog)"
+done
+[ ${#nodes[@]} -gt 0 ] ||
+	echo "check: no dma-heaps node: the kernel offers mainline's heaps: $(heap_names | paste -sd ' ')"
+echo "check: ${#nodes[@]} heaps, $refused refused, $waiting waiting for their type, schema $schema"
+[ "$schema" = ok ] && [ "$refused" -eq 0 ]
