@@ -23,8 +23,8 @@
 #      says so); the schema still is.
 #
 # The last line is "check: N heaps, M refused, W waiting for their type,
-# schema ok|errors"; the exit status is 0 when the schema passed and no
-# heap node was refused (one whose type is a module the VM kernel lacks
+# schema ok|errors"; the exit status is 0 when the schema passed, the
+# boot logged no oops, BUG or WARNING, and no heap node was refused (one whose type is a module the VM kernel lacks
 # waits: the tree's checks passed, the type's own are not known).
 # Outputs (merged DTB, validation and boot logs) are under build/check/.
 # BUILD may name another build directory for the boot (dt-invalid.sh's
@@ -91,12 +91,30 @@ else
 	echo "check: schema: no error"
 fi
 
-# The heap nodes of the merged tree.
-mapfile -t nodes < <(fdtget -l "$dtb" /dma-heaps 2>/dev/null)
+# The heap nodes of the merged tree, by path: the children of every node
+# compatible with "linux,dma-heaps", as the kernel finds them.
+heap_nodes() {
+	dtc -q -I dtb -O dts "$1" 2>/dev/null | awk '
+	/^[[:space:]]*[^[:space:]]+ \{$/ {
+		d++
+		nm[d] = $1
+		if (d > 1 && hp[d - 1]) {
+			p = ""
+			for (i = 2; i <= d; i++)
+				p = p "/" nm[i]
+			print p
+		}
+		hp[d] = 0
+		next
+	}
+	/^[[:space:]]*\};$/ { d--; next }
+	/^[[:space:]]*compatible = / && /"linux,dma-heaps"/ { hp[d] = 1 }'
+}
+mapfile -t nodes < <(heap_nodes "$dtb")
 
 if [ -n "$BASE" ]; then
-	for n in "${nodes[@]}"; do
-		echo "check: heap $n: not checked by the kernel: BASE is not the VM's board"
+	for path in "${nodes[@]}"; do
+		echo "check: heap ${path##*/}: not checked by the kernel: BASE is not the VM's board"
 	done
 	echo "check: ${#nodes[@]} heaps, kernel checks not run, schema $schema"
 	[ "$schema" = ok ]
@@ -106,7 +124,12 @@ fi
 rm -f "$blog"
 DTS=$DTS BOOTARGS="${BOOTARGS:-}" VM_TIMEOUT=$VM_TIMEOUT \
 	"$TOP/scripts/vm.sh" boot demo "$blog" >/dev/null 2>"$OUT/$name.vm.log"
-[ -s "$blog" ] || die "check" "the VM did not boot" "$OUT/$name.vm.log"
+# No verdict from a boot that did not reach the heap list, and none that
+# hides a crash or a warning on the way.
+grep -q '^### dma-heap list' "$blog" 2>/dev/null ||
+	die "check" "the VM did not boot to the heap list (see $blog)" "$OUT/$name.vm.log"
+crash=$(grep -m1 -E 'Oops|BUG:|WARNING:|Kernel panic' "$blog")
+[ -z "$crash" ] || echo "check: kernel log: $crash (see $blog)"
 
 # The demo's "dma-heap list" table: NAME TYPE CACHED PROTECTED SIZE USED
 # BUFFERS FALLBACK, one line per heap; kernel messages are skipped.
@@ -136,16 +159,33 @@ describe() {
 	echo "$what"
 }
 
-refused=0 waiting=0
-for n in "${nodes[@]}"; do
-	row=$(heap_row "$n")
-	if [ -n "$row" ]; then
+# messages PATH: what the kernel logged about the node at PATH, joined.
+messages() {
+	sed 's|^\[[^]]*\] ||' "$blog" | grep -F "dma-heaps: $1: " |
+		sed 's|^dma-heaps: ||' | paste -sd '|'
+}
+
+refused=0 waiting=0 disabled=0
+for path in "${nodes[@]}"; do
+	n=${path##*/}
+	# The node's path too when the name alone could be another node's.
+	[ "$path" = "/dma-heaps/$n" ] || n="$n ($path)"
+	# A node the tree itself disables is no heap, and no fault.
+	case $(fdtget "$dtb" "$path" status 2>/dev/null || echo okay) in
+	okay | ok) ;;
+	*)	echo "check: heap $n: disabled by its status property"
+		disabled=$((disabled + 1))
+		continue ;;
+	esac
+	why=$(messages "$path")
+	row=$(heap_row "${path##*/}")
+	# Up, unless the heap of that name is another node's: the kernel then
+	# said why this one is disabled. Other messages are notes.
+	if [ -n "$row" ] && ! grep -q 'heap disabled' <<<"$why"; then
 		# shellcheck disable=SC2086 # the row's columns, less the name
-		echo "check: heap $n: becomes /dev/dma_heap/$n ($(describe ${row#* }))"
+		echo "check: heap $n: becomes /dev/dma_heap/${path##*/} ($(describe ${row#* }))${why:+; note: $why}"
 		continue
 	fi
-	why=$(sed -n "s|^\[[^]]*\] ||; s|^dma-heaps: \(/dma-heaps/$n: .*\)|\1|p" "$blog" |
-		paste -sd '|')
 	# Declared, and waiting for a module to register its type: the
 	# tree's checks passed, the type's own are not known yet.
 	if [ -n "$why" ] && ! tr '|' '\n' <<<"$why" | grep -qv 'registered (yet)'; then
@@ -156,11 +196,22 @@ for n in "${nodes[@]}"; do
 	refused=$((refused + 1))
 	if [ -n "$why" ]; then
 		echo "check: heap $n: refused: $why"
-		continue
+	else
+		echo "check: heap $n: not created, and the kernel said nothing of it (see $blog)"
 	fi
-	echo "check: heap $n: not created, and the kernel said nothing of it (see $blog)"
 done
-[ ${#nodes[@]} -gt 0 ] ||
-	echo "check: no dma-heaps node: the kernel offers mainline's heaps: $(heap_names | paste -sd ' ')"
-echo "check: ${#nodes[@]} heaps, $refused refused, $waiting waiting for their type, schema $schema"
-[ "$schema" = ok ] && [ "$refused" -eq 0 ]
+# No heap node: mainline's heaps, named by the kernel, and a verdict for
+# each region it could not offer.
+if [ ${#nodes[@]} -eq 0 ]; then
+	echo "check: no dma-heaps node: the kernel offers newest mainline's heaps"
+	for n in $(heap_names); do
+		row=$(heap_row "$n")
+		# shellcheck disable=SC2086 # the row's columns, less the name
+		echo "check: heap $n: becomes /dev/dma_heap/$n ($(describe ${row#* }))"
+	done
+	sed -n 's|^\[[^]]*\] ||; s|^dma-heaps: \(/reserved-memory/[^:]*\): \(.*\)|check: region \1: refused: \2|p' "$blog"
+	refused=$(grep -c 'dma-heaps: /reserved-memory/' "$blog")
+	mapfile -t nodes < <(heap_names)
+fi
+echo "check: $((${#nodes[@]} - disabled)) heaps, $refused refused, $waiting waiting for their type, schema $schema"
+[ "$schema" = ok ] && [ "$refused" -eq 0 ] && [ -z "$crash" ]

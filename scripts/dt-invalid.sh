@@ -182,7 +182,7 @@ check_file() {
 	# names become heaps, and a message about one heap node is in the
 	# verdict of that node.
 	want=$(words "$want_heaps")
-	got=$(sed -n 's/^check: heap \([^:]*\): becomes .*/\1/p' "$clog" | LC_ALL=C sort)
+	got=$(sed -n 's/^check: heap \([^ :]*\)[^:]*: becomes .*/\1/p' "$clog" | LC_ALL=C sort)
 	if [ "$got" != "$want" ]; then
 		fail "$id" "make check: heaps [$(oneline "$got")] become heaps, expected [$(oneline "$want")] (see $clog)"
 	elif [[ $want_kernel == dma-heaps:\ /dma-heaps/* ]] &&

@@ -116,9 +116,9 @@ vm_suites() {
 }
 
 # The default overlay: every heap type, fallback chains, pools; memory
-# accounting on (dma_heap.mem_accounting), so that every suite runs with
-# pooled blocks charged and uncharged, and tests/vm/memcg.sh checks that
-# a cgroup's limit holds.
+# accounting on (dma_heap.mem_accounting): the suites run in the root
+# cgroup, charged for nothing, except tests/vm/memcg.sh, whose process
+# is in a cgroup of its own with a limit.
 stage_vm() {
 	vm_suites test "$TOP/dts/vm.dtso" camera:cma:protected,secure-camera:protected,secure-video:system:system-uncached:video \
 		vm dma_heap.mem_accounting=1
@@ -142,8 +142,19 @@ stage_check() {
 	dir=$(mktemp -d) || return 1
 	cp "$TOP/tests/check/board.dtso" \
 		"$TOP/tests/bindings/vendor/dma-heap/acme,dma-heap-npu.yaml" "$dir/"
-	out=$(cd "$dir" && make -s -C "$TOP" check DTS="$dir/board.dtso" \
+	out=$(make -s -C "$TOP" check DTS="$dir/board.dtso" \
 		BINDINGS="$dir/acme,dma-heap-npu.yaml" 2>/dev/null)
+	# One heap is refused: make check must say so in its status too.
+	if [ $? -eq 2 ]; then
+		echo "PASS: make check: fails for a refused heap"
+	else
+		echo "FAIL: make check: exit status is not make's error for a refused heap"
+		rc=1
+	fi
+	[ "$(grep -c '^// verdict: ' "$TOP/tests/check/board.dtso")" -ge 4 ] || {
+		echo "FAIL: make check: tests/check/board.dtso lists no verdicts"
+		rc=1
+	}
 	while read -r line; do
 		if grep -qxF -- "$line" <<<"$out"; then
 			echo "PASS: make check: ${line#check: }"

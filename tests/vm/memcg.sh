@@ -79,8 +79,7 @@ elif [ "$acct" = Y ]; then
 	else
 		fail limit-gives-enomem "$held of $COUNT held at a ${LIMIT_MB}M limit"
 	fi
-	if [ "$during" -ge $(((held - 1) * MB)) ] &&
-	   [ "$during" -le $((LIMIT_MB * MB)) ]; then
+	if [ "$during" -ge $(((held - 1) * MB)) ]; then
 		pass "charged-while-held: memory.current $during"
 	else
 		fail charged-while-held "memory.current $during for $held MiB held"

@@ -1392,6 +1392,7 @@ static void bench_accounting(int heap_fd)
 			break;
 	}
 	join_cgroup(CGROUP_DIR);
+	rmdir(BENCH_CGROUP);
 }
 
 /* ---- setup ---- */

@@ -430,6 +430,7 @@ struct dma_heap_buffer_ops {
  * @stats:	the heap's live-buffer counts, or NULL
  * @objcg:	the memory cgroup charged for the buffer (see
  *		&dma_heap_type.accountable), or NULL
+ * @charged:	the bytes @objcg was charged
  * @lock:	protects @attachments, @vmap_cnt and @vaddr
  * @attachments: list of struct dma_heap_attachment, one per importer
  * @vmap_cnt:	number of kernel mappings handed out through vmap
@@ -455,6 +456,7 @@ struct dma_heap_buffer {
 	bool protected;
 	struct dma_heap_buffer_stats *stats;
 	struct obj_cgroup *objcg;
+	size_t charged;
 
 	struct mutex lock;		/* see @lock above */
 	struct list_head attachments;

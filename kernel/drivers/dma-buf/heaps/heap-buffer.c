@@ -510,7 +510,6 @@ static void dma_heap_buffer_release(struct dma_buf *dmabuf)
 	struct dma_heap_buffer *buffer = dmabuf->priv;
 	/* The type may free @buffer in its release: keep what is needed. */
 	struct dma_heap_buffer_stats *stats = buffer->stats;
-	struct obj_cgroup *objcg = buffer->objcg;
 	struct dma_heap *heap = buffer->heap;
 	size_t len = buffer->len;
 
@@ -519,13 +518,18 @@ static void dma_heap_buffer_release(struct dma_buf *dmabuf)
 		vunmap(buffer->vaddr);
 
 	/*
+	 * The charge ends with the buffer, even if its memory cannot come
+	 * back: the cgroup could never free it, and would be short of it for
+	 * good (an export that fails leaks it uncharged too).
+	 */
+	dma_heap_uncharge(buffer->objcg, buffer->charged);
+	/*
 	 * Memory that stays protected is never handed out again: the buffer
 	 * keeps it, and the heap, for good. Nothing counts it as released.
 	 */
 	if (dma_heap_buffer_unprotect(buffer))
 		return;
 	buffer->ops->release(buffer);
-	dma_heap_uncharge(objcg, len);
 	if (stats) {
 		this_cpu_sub(stats->live->bytes, len);
 		this_cpu_dec(stats->live->buffers);
@@ -598,6 +602,7 @@ void dma_heap_buffer_init(struct dma_heap_buffer *buffer,
 	buffer->protected = false;
 	buffer->stats = NULL;
 	buffer->objcg = NULL;
+	buffer->charged = 0;
 	/*
 	 * The CPU neither caches nor maps protected memory: devices map it
 	 * by address, never bounced through swiotlb, which would copy it.
@@ -738,24 +743,25 @@ void dma_heap_uncharge(struct obj_cgroup *objcg, size_t len) { }
 /*
  * Count a buffer just exported from this file's dma_heap_buffer_export()
  * in @stats until it is released, and uncharge @objcg for it then (a
- * charge of dma_heap_charge() for its length, or NULL). For the registry,
- * which keeps the counts of the heaps it made; @stats must live as long
- * as the heap.
+ * charge of dma_heap_charge() of @charged bytes, or NULL). For the
+ * registry, which keeps the counts of the heaps it made; @stats must live
+ * as long as the heap.
  */
 void dma_heap_buffer_count_in(struct dma_buf *dmabuf,
 			      struct dma_heap_buffer_stats *stats,
-			      struct obj_cgroup *objcg)
+			      struct obj_cgroup *objcg, size_t charged)
 {
 	struct dma_heap_buffer *buffer = dmabuf->priv;
 
 	if (WARN_ON_ONCE((dmabuf->ops != &dma_heap_buffer_ops &&
 			  dmabuf->ops != &dma_heap_protected_buffer_ops) ||
 			 buffer->stats)) {
-		dma_heap_uncharge(objcg, dmabuf->size);
+		dma_heap_uncharge(objcg, charged);
 		return;
 	}
 	buffer->stats = stats;
 	buffer->objcg = objcg;
+	buffer->charged = charged;
 	this_cpu_add(stats->live->bytes, buffer->len);
 	this_cpu_inc(stats->live->buffers);
 }

@@ -25,11 +25,11 @@
 
 #include <linux/cma.h>
 #include <linux/dma-heap.h>
-#include <linux/math64.h>
-#include <linux/moduleparam.h>
 #include <linux/dma-map-ops.h>
 #include <linux/init.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/of.h>
 #include <linux/of_reserved_mem.h>
 #include <linux/slab.h>
@@ -423,6 +423,17 @@ static void heap_nodes_free(struct heap_node *nodes, int n)
 }
 
 /*
+ * A node's pool counts against the limit unless it is refused already,
+ * or protected (the registry refuses a protected heap with a pool). The
+ * pool-size of a type that keeps no pool still counts: the parser does
+ * not know the types, which may be modules loaded later.
+ */
+static bool heap_pool_counts(const struct heap_node *hn)
+{
+	return !hn->bad && hn->desc.pool_size && !hn->desc.protected_by;
+}
+
+/*
  * Past dma_heap_pool_limit() all pools are scaled down by one ratio, so
  * that the tree's proportions stand, prefills with them; one line names
  * every heap it touched. The binding allows one heaps node, so its pools
@@ -435,7 +446,7 @@ static void heap_limit_pools(struct heap_node *nodes, int n)
 	int i;
 
 	for (i = 0; i < n; i++) {
-		if (nodes[i].bad || !nodes[i].desc.pool_size)
+		if (!heap_pool_counts(&nodes[i]))
 			continue;
 		total += nodes[i].desc.pool_size;
 		scnprintf(names + strlen(names), sizeof(names) - strlen(names),
@@ -447,7 +458,7 @@ static void heap_limit_pools(struct heap_node *nodes, int n)
 	for (i = 0; i < n; i++) {
 		struct dma_heap_desc *desc = &nodes[i].desc;
 
-		if (nodes[i].bad || !desc->pool_size)
+		if (!heap_pool_counts(&nodes[i]))
 			continue;
 		desc->pool_size = mul_u64_u64_div_u64(desc->pool_size, limit,
 						      total) & PAGE_MASK;

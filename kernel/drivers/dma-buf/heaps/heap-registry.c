@@ -250,13 +250,16 @@ static struct dma_buf *registry_allocate_one(struct dma_heap *heap,
 		if (known_full(rh, released, len))
 			return ERR_PTR(-ENOMEM);
 	}
-	/* Charged first: a cgroup at its limit gathers no memory at all. */
+	/*
+	 * Charged first: a cgroup at its limit gathers no memory at all, and
+	 * is not served by a fallback heap either (-EDQUOT ends the walk).
+	 */
 	if (rh->type->accountable && dma_heap_mem_accounting &&
 	    dma_heap_charge(len, &objcg))
-		return ERR_PTR(-ENOMEM);
+		return ERR_PTR(-EDQUOT);
 	dmabuf = rh->type->allocate(heap, &rh->inst, len, fd_flags);
 	if (!IS_ERR(dmabuf)) {
-		dma_heap_buffer_count_in(dmabuf, &rh->stats, objcg);
+		dma_heap_buffer_count_in(dmabuf, &rh->stats, objcg, len);
 		return dmabuf;
 	}
 	dma_heap_uncharge(objcg, len);
@@ -296,7 +299,8 @@ static struct registered_heap *next_in_chain(struct registered_heap *rh)
  * its fallback chain while heaps are out of memory, at most
  * DMA_HEAP_MAX_CHAIN heaps in all. A fallback heap that fails with
  * -ENODEV or -ENOENT (it is being removed, or its module unloaded) ends
- * the chain with -ENOMEM: the heap asked was full. Other errors are final.
+ * the chain with -ENOMEM: the heap asked was full. Other errors are final,
+ * among them a memory cgroup at its limit (-ENOMEM to the caller).
  * The dma-buf's exporter name is the heap that served it.
  */
 static struct dma_buf *registry_allocate(struct dma_heap *heap,
@@ -335,6 +339,9 @@ static struct dma_buf *registry_allocate(struct dma_heap *heap,
 
 	if (held)
 		percpu_ref_put(&cur->walkers);
+	/* The allocating task's memory cgroup is at its limit. */
+	if (dmabuf == ERR_PTR(-EDQUOT))
+		dmabuf = ERR_PTR(-ENOMEM);
 	return dmabuf;
 }
 
