@@ -18,9 +18,14 @@
 #        check: heap cam2: refused: /dma-heaps/cam2: memory-region: overlaps ...
 #        check: heap foo: waits for its type: ... no heap type acme,foo registered (yet) ...
 #
-#      With BASE, the overlay is for another board: its regions are not
-#      the VM's memory, and the kernel's checks are not run (the verdict
-#      says so); the schema still is.
+#      With BASE, the overlay is for another board: its reserved-memory
+#      and heaps nodes are grafted onto QEMU's tree as they are, and QEMU
+#      gets RAM from 0x40000000 up to where the board's ends, so that the
+#      kernel judges the same regions against the same end of memory
+#      (scripts/check-graft.py). A board with memory below 0x40000000 or
+#      1-cell addresses cannot be put on the VM: its verdicts say so, and
+#      only the schema is checked. Devices of the board (an SRAM) are not
+#      there: their heaps are refused.
 #
 # The last line is "check: N heaps, M refused, W waiting for their type,
 # schema ok|errors"; the exit status is 0 when the schema passed, the
@@ -112,17 +117,37 @@ heap_nodes() {
 }
 mapfile -t nodes < <(heap_nodes "$dtb")
 
+# Another board: its regions and heap nodes, grafted onto QEMU's tree,
+# and QEMU given RAM up to where the board's ends (scripts/check-graft.py).
+boot_env=()
 if [ -n "$BASE" ]; then
-	for path in "${nodes[@]}"; do
-		echo "check: heap ${path##*/}: not checked by the kernel: BASE is not the VM's board"
-	done
-	echo "check: ${#nodes[@]} heaps, kernel checks not run, schema $schema"
-	[ "$schema" = ok ]
-	exit
+	printf '/dts-v1/;\n/plugin/;\n&{/} {\n};\n' >"$OUT/empty.dtso"
+	graft=$(
+		VM_RAM_MB=1152 "$TOP/scripts/vm.sh" dtb "$OUT/empty.dtso" >/dev/null &&
+		dtc -q -I dtb -O dts "$BUILD/vm/qemu-virt.dtb" >"$OUT/qemu.dts" &&
+		dtc -q -I dtb -O dts "$dtb" >"$OUT/$name.board.dts" &&
+		/usr/bin/python3 "$TOP/scripts/check-graft.py" \
+			"$OUT/$name.board.dts" "$OUT/qemu.dts" "$OUT/$name.vm.dts"
+	)
+	if [[ $graft != RAM_MB=* ]]; then
+		[ -n "$graft" ] || graft="the board's tree could not be put on the VM"
+		for path in "${nodes[@]}"; do
+			echo "check: heap ${path##*/}: not checked by the kernel: $graft"
+		done
+		echo "check: ${#nodes[@]} heaps, kernel checks not run, schema $schema"
+		[ "$schema" = ok ]
+		exit
+	fi
+	dtc -q -I dts -O dtb -o "$OUT/$name.vm.dtb" "$OUT/$name.vm.dts" ||
+		die "check" "the board's nodes on QEMU's tree do not compile"
+	boot_env=(VM_DTB="$OUT/$name.vm.dtb" "VM_RAM_MB=${graft#RAM_MB=}"
+		VM_KERNEL_MEM=)
+	echo "check: kernel: the board's regions and heap nodes on the VM, with ${graft#RAM_MB=} MiB of RAM from 0x40000000"
 fi
 
 rm -f "$blog"
-DTS=$DTS BOOTARGS="${BOOTARGS:-}" VM_TIMEOUT=$VM_TIMEOUT \
+env "${boot_env[@]}" DTS="$DTS" BOOTARGS="${BOOTARGS:-}" \
+	VM_TIMEOUT="$VM_TIMEOUT" \
 	"$TOP/scripts/vm.sh" boot demo "$blog" >/dev/null 2>"$OUT/$name.vm.log"
 # No verdict from a boot that did not reach the heap list, and none that
 # hides a crash or a warning on the way.

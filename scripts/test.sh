@@ -131,39 +131,58 @@ stage_vm_defaults() {
 	vm_suites defaults "$TOP/dts/vm-no-heaps.dtso" default_cma_region:linux,cma:system:video@70000000
 }
 
-# make check on a vendor's tree outside the project, with the vendor's
-# binding: every "// verdict:" line of tests/check/board.dtso is a line
-# of its output.
+# make check on vendors' trees outside the project (tests/check/*.dtso):
+# each is copied to a directory of its own with its "// bindings:" files
+# and its "// base:" board (compiled with -@), and every "// verdict:"
+# line of its header must be a line of make check's output, which must
+# fail, since each has a refused heap.
+check_one() {
+	local f=$1 dir out line rc=0 id base bindings=() b
+	id=$(basename "$f" .dtso)
+
+	dir=$(mktemp -d) || return 1
+	cp "$f" "$dir/"
+	for b in $(sed -n 's|^// bindings: ||p' "$f"); do
+		cp "$TOP/$b" "$dir/" && bindings+=("$dir/$(basename "$b")")
+	done
+	base=$(sed -n 's|^// base: ||p' "$f")
+	if [ -n "$base" ] && ! dtc -q -@ -I dts -O dtb -o "$dir/base.dtb" "$TOP/$base"; then
+		echo "FAIL: $id: $base does not compile"
+		rm -rf "$dir"
+		return 1
+	fi
+	out=$(make -s -C "$TOP" check DTS="$dir/$(basename "$f")" \
+		BINDINGS="${bindings[*]}" BASE="${base:+$dir/base.dtb}" 2>/dev/null)
+	if [ $? -eq 2 ]; then
+		echo "PASS: $id: fails for a refused heap"
+	else
+		echo "FAIL: $id: exit status is not make's error for a refused heap"
+		rc=1
+	fi
+	if [ "$(grep -c '^// verdict: ' "$f")" -lt 4 ]; then
+		echo "FAIL: $id: its header lists no verdicts"
+		rc=1
+	fi
+	while read -r line; do
+		if grep -qxF -- "$line" <<<"$out"; then
+			echo "PASS: $id: ${line#check: }"
+		else
+			echo "FAIL: $id: no line \"$line\" in: $(paste -sd '|' <<<"$out")"
+			rc=1
+		fi
+	done < <(sed -n 's|^// verdict: ||p' "$f")
+	rm -rf "$dir"
+	return $rc
+}
+
 stage_check() {
-	local dir out line rc=0
+	local f rc=0
 
 	"$TOP/scripts/kernel.sh" vm >&2 || return 1
 	"$TOP/scripts/vm.sh" user >&2 || return 1
-	dir=$(mktemp -d) || return 1
-	cp "$TOP/tests/check/board.dtso" \
-		"$TOP/tests/bindings/vendor/dma-heap/acme,dma-heap-npu.yaml" "$dir/"
-	out=$(make -s -C "$TOP" check DTS="$dir/board.dtso" \
-		BINDINGS="$dir/acme,dma-heap-npu.yaml" 2>/dev/null)
-	# One heap is refused: make check must say so in its status too.
-	if [ $? -eq 2 ]; then
-		echo "PASS: make check: fails for a refused heap"
-	else
-		echo "FAIL: make check: exit status is not make's error for a refused heap"
-		rc=1
-	fi
-	[ "$(grep -c '^// verdict: ' "$TOP/tests/check/board.dtso")" -ge 4 ] || {
-		echo "FAIL: make check: tests/check/board.dtso lists no verdicts"
-		rc=1
-	}
-	while read -r line; do
-		if grep -qxF -- "$line" <<<"$out"; then
-			echo "PASS: make check: ${line#check: }"
-		else
-			echo "FAIL: make check: no line \"$line\" in: $(paste -sd '|' <<<"$out")"
-			rc=1
-		fi
-	done < <(sed -n 's|^// verdict: ||p' "$TOP/tests/check/board.dtso")
-	rm -rf "$dir"
+	for f in "$TOP"/tests/check/*.dtso; do
+		check_one "$f" || rc=1
+	done
 	return $rc
 }
 

@@ -27,7 +27,13 @@ VM_TIMEOUT=${VM_TIMEOUT:-600}
 # The kernel uses 1 GiB of the RAM (mem=1G); the last 128 MiB, a memory
 # section of their own, with no struct pages, are where dts/vm.dtso
 # emulates an on-chip SRAM.
-QEMU_MACHINE=(-M virt -cpu cortex-a57 -smp 2 -m 1152 -nic none)
+#
+# make check on another board's tree (scripts/check.sh) boots a DTB of
+# its own (VM_DTB) with the board's RAM: VM_RAM_MB for QEMU, and
+# VM_KERNEL_MEM empty so that the kernel uses all of it.
+VM_RAM_MB=${VM_RAM_MB:-1152}
+VM_KERNEL_MEM=${VM_KERNEL_MEM-1G}
+QEMU_MACHINE=(-M virt -cpu cortex-a57 -smp 2 -m "$VM_RAM_MB" -nic none)
 mkdir -p "$USER_OUT" "$VM_OUT"
 
 # An overlay of the root node has to restate the root's cell sizes, which
@@ -120,12 +126,16 @@ boot() {
 	local rc=0 qemu_args
 
 	[ -f "$KERNEL" ] || die "boot" "no kernel at $KERNEL"
-	build_dtb "$DTS" "$dtb"
+	if [ -n "${VM_DTB:-}" ]; then
+		dtb=$VM_DTB
+	else
+		build_dtb "$DTS" "$dtb"
+	fi
 	build_initramfs "$initrd"
 
 	qemu_args=("${QEMU_MACHINE[@]}" -kernel "$KERNEL" -initrd "$initrd"
 		-dtb "$dtb" -no-reboot -nographic ${QEMU_EXTRA:-}
-		-append "console=ttyAMA0 panic=-1 mem=1G kunit.enable=0 DTHEAPS_MODE=$mode ${BOOTARGS:-}")
+		-append "console=ttyAMA0 panic=-1 ${VM_KERNEL_MEM:+mem=$VM_KERNEL_MEM }kunit.enable=0 DTHEAPS_MODE=$mode ${BOOTARGS:-}")
 	if [ "$mode" = shell ]; then
 		qemu-system-aarch64 "${qemu_args[@]}"
 		return
