@@ -18,6 +18,8 @@ import sys
 
 QEMU_RAM_BASE = 0x40000000
 MIB = 1 << 20
+# What QEMU can map on the 24 GiB machines this runs on, with room left.
+MAX_VM_RAM = 16 << 30
 
 
 def top_blocks(text):
@@ -28,7 +30,8 @@ def top_blocks(text):
         if s.endswith("{"):
             depth += 1
             if depth == 2:
-                cur, name = [], s[:-1].strip()
+                # The name is the last word: newer dtc puts labels first.
+                cur, name = [], s[:-1].split()[-1]
         if depth >= 2:
             cur.append(line)
         if s == "};":
@@ -81,18 +84,21 @@ def main():
                for r in ranges(b)]
     low = min([r[0] for r in ram + regions])
     if low < QEMU_RAM_BASE:
-        stop("the board has memory at 0x%x, below the VM's RAM (0x%x)" %
-             (low, QEMU_RAM_BASE))
+        stop("the board has RAM or a region at 0x%x, below the VM's RAM "
+             "(0x%x)" % (low, QEMU_RAM_BASE))
     qemu_names = [n for n, _ in top_blocks(qemu)]
     for n, _ in take:
         if n in qemu_names:
             stop("QEMU's tree has a node %s already" % n)
-    handles = re.compile(r"phandle = <(0x[0-9a-f]+)>")
+    handles = re.compile(r"^\s*(?:linux,)?phandle = <(0x[0-9a-f]+)>", re.M)
     clash = set(handles.findall("".join(b for _, b in take))) & \
         set(handles.findall(qemu))
     if clash:
         stop("phandles %s are QEMU's too" % ", ".join(sorted(clash)))
     end = max(r[1] for r in ram)
+    if end - QEMU_RAM_BASE > MAX_VM_RAM:
+        stop("the board's RAM ends at 0x%x, above the %d GiB of RAM this "
+             "VM can be given" % (end, MAX_VM_RAM >> 30))
     at = qemu.rstrip().rindex("};")
     with open(sys.argv[3], "w") as f:
         f.write(qemu[:at] + "".join(b for _, b in take) + qemu[at:])

@@ -9,9 +9,9 @@
 #   2. dt-schema: DTS applied to BASE (default: QEMU's DTB, as the VM gets
 #      it) validates against the project's bindings and BINDINGS (the
 #      vendor's own binding files or directories);
-#   3. the kernel's own checks, on the VM's base: the VM kernel boots on
-#      the overlay, so every heap node goes through the parser, the
-#      registry and its heap type exactly as on a device, and one verdict
+#   3. the kernel's own checks: the VM kernel boots on the overlay, so
+#      every heap node goes through the parser, the registry and its
+#      heap type exactly as on a device, and one verdict
 #      line per heap node says what came of it:
 #
 #        check: heap camera: becomes /dev/dma_heap/camera (carveout, uncached, ...)
@@ -100,9 +100,10 @@ fi
 # compatible with "linux,dma-heaps", as the kernel finds them.
 heap_nodes() {
 	dtc -q -I dtb -O dts "$1" 2>/dev/null | awk '
-	/^[[:space:]]*[^[:space:]]+ \{$/ {
+	/ \{$/ {
+		# The name is the last word: newer dtc puts labels first.
 		d++
-		nm[d] = $1
+		nm[d] = $(NF - 1)
 		if (d > 1 && hp[d - 1]) {
 			p = ""
 			for (i = 2; i <= d; i++)
@@ -119,7 +120,8 @@ mapfile -t nodes < <(heap_nodes "$dtb")
 
 # Another board: its regions and heap nodes, grafted onto QEMU's tree,
 # and QEMU given RAM up to where the board's ends (scripts/check-graft.py).
-boot_env=()
+# The VM's own shape, whatever the environment says, unless BASE changes it.
+boot_env=(VM_DTB= VM_RAM_MB=1152 VM_KERNEL_MEM=1G)
 if [ -n "$BASE" ]; then
 	printf '/dts-v1/;\n/plugin/;\n&{/} {\n};\n' >"$OUT/empty.dtso"
 	graft=$(
@@ -129,6 +131,10 @@ if [ -n "$BASE" ]; then
 		/usr/bin/python3 "$TOP/scripts/check-graft.py" \
 			"$OUT/$name.board.dts" "$OUT/qemu.dts" "$OUT/$name.vm.dts"
 	)
+	rc=$?
+	# 2: the board cannot be put on the VM, and the graft says why.
+	[ $rc -eq 0 ] || [ $rc -eq 2 ] ||
+		die "check" "putting the board's nodes on the VM failed (status $rc)"
 	if [[ $graft != RAM_MB=* ]]; then
 		[ -n "$graft" ] || graft="the board's tree could not be put on the VM"
 		for path in "${nodes[@]}"; do
