@@ -53,39 +53,40 @@ debug)	SUFFIX=-debug PREFIX=debug/
 	KUNIT_BOOTARGS="kmemleak=off $KUNIT_BOOTARGS" ;;
 *)	die "kunit" "usage: kunit.sh [vm|debug]" ;;
 esac
-JSON=$BUILD/kunit$SUFFIX.json
 KLOG=$LOGDIR/kunit$SUFFIX.log
-PLOG=$LOGDIR/kunit$SUFFIX-parse.log
+# What kunit.py made of it: $OUT.ktap, $OUT-parse.log, $OUT.json.
+OUT=$LOGDIR/kunit$SUFFIX
 # What failed cases printed, for test.sh's closing summary.
 FAILURES=$LOGDIR/kunit$SUFFIX-failures.txt
 
-"$TOP/scripts/kernel.sh" "$KERNEL_NAME" >&2
-"$TOP/scripts/vm.sh" user >&2
-rm -f "$JSON" "$KLOG" "$FAILURES"
-# A VM that stops early (a crash in a suite) still leaves its log, and
-# kunit.py reports the cases that did not finish.
-KERNEL=$BUILD/out/$KERNEL_NAME/arch/arm64/boot/Image \
-	DTS=$KUNIT_DTS BOOTARGS="kunit.enable=1 log_buf_len=4M $KUNIT_BOOTARGS" \
-	VM_TIMEOUT=${KUNIT_TIMEOUT:-${VM_TIMEOUT:-900}} \
-	"$TOP/scripts/vm.sh" boot kunit "$KLOG" >&2 || true
-[ -s "$KLOG" ] || die "kunit" "the VM left no console log" "$KLOG"
+# ktap_cases LOG PREFIX OUT: one PASS/FAIL line per case of the KTAP
+# output in the console log LOG, each name after PREFIX. OUT names the
+# files it leaves: OUT.ktap (the KTAP lines), OUT-parse.log (kunit.py's
+# report) and OUT.json.
+ktap_cases() {
+	local klog=$1 prefix=$2 out=$3 ksrc
 
-# kunit.py runs with the system python, which has what it imports.
-KSRC=$(cat "$BUILD/linux/.dtheaps-src")
-/usr/bin/python3 "$KSRC/tools/testing/kunit/kunit.py" parse \
-	--json="$JSON" "$KLOG" >"$PLOG" 2>&1 || true
-[ -s "$JSON" ] || die "kunit" "kunit.py parse produced no results" "$PLOG"
-grep -E '\[(PASSED|FAILED|SKIPPED|CRASHED)\]|Testing complete' \
-	"$PLOG" >&2 || true
+	# The KTAP lines alone. The console interleaves them with what the
+	# rest of the kernel prints meanwhile (on the debug kernel, a delayed
+	# kobject release every few lines), and kunit.py reads a foreign line
+	# between a subtest's "KTAP version" and its "# Subtest:" header as
+	# the end of the header: the subtest's cases are then numbered as its
+	# parent's, and every later case of the suite is an ERROR. KUnit
+	# indents all it prints below the top level; at the top level it
+	# prints only version, plan, result and "#" lines. Nothing else the
+	# kernel prints starts that way.
+	sed -E -n '/^(\[ *[0-9]+\.[0-9]+\] )?( |KTAP version |TAP version |ok |not ok |1\.\.|# )/p' \
+		"$klog" >"$out.ktap"
 
-# Each failed expectation with the lines that explain it.
-grep -E -A4 '(EXPECTATION|ASSERTION) FAILED' "$KLOG" |
-	sed -E 's/^\[ *[0-9.]+\] *//' >"$FAILURES" || rm -f "$FAILURES"
+	# kunit.py runs with the system python, which has what it imports.
+	ksrc=$(cat "$BUILD/linux/.dtheaps-src")
+	rm -f "$out.json"
+	/usr/bin/python3 "$ksrc/tools/testing/kunit/kunit.py" parse \
+		--json="$out.json" "$out.ktap" >"$out-parse.log" 2>&1 || true
+	[ -s "$out.json" ] ||
+		die "kunit" "kunit.py parse produced no results" "$out-parse.log"
 
-# The kernel log's reports.
-"$TOP/scripts/vm-results.sh" "$KLOG" | sed -E "s,^(PASS|FAIL): ,&$PREFIX,"
-
-/usr/bin/python3 - "$JSON" "$PREFIX" <<'PY'
+	/usr/bin/python3 - "$out.json" "$prefix" <<'PY'
 import json
 import sys
 
@@ -108,3 +109,40 @@ walk(data, sys.argv[2])
 if not data.get("sub_groups"):
     print(f"FAIL: {sys.argv[2]}kunit: no test suite ran")
 PY
+}
+
+"$TOP/scripts/kernel.sh" "$KERNEL_NAME" >&2
+"$TOP/scripts/vm.sh" user >&2
+
+# The parsing first, on a console log written to break it: KTAP with a
+# foreign line at every place one can land, a parameterised case, a
+# failure with its explanation and a skipped case.
+ktap_cases "$TOP/tests/kunit/interleaved.log" "" "$BUILD/kunit-parser" \
+	>"$BUILD/kunit-parser.txt"
+if diff -u "$TOP/tests/kunit/interleaved.expected" "$BUILD/kunit-parser.txt" \
+	>"$LOGDIR/kunit-parser.diff"; then
+	echo "PASS: ${PREFIX}kunit-parser/interleaved-console"
+else
+	echo "FAIL: ${PREFIX}kunit-parser/interleaved-console: see $LOGDIR/kunit-parser.diff"
+fi
+
+rm -f "$KLOG" "$FAILURES"
+# A VM that stops early (a crash in a suite) still leaves its log, and
+# kunit.py reports the cases that did not finish.
+KERNEL=$BUILD/out/$KERNEL_NAME/arch/arm64/boot/Image \
+	DTS=$KUNIT_DTS BOOTARGS="kunit.enable=1 log_buf_len=4M $KUNIT_BOOTARGS" \
+	VM_TIMEOUT=${KUNIT_TIMEOUT:-${VM_TIMEOUT:-900}} \
+	"$TOP/scripts/vm.sh" boot kunit "$KLOG" >&2 || true
+[ -s "$KLOG" ] || die "kunit" "the VM left no console log" "$KLOG"
+
+ktap_cases "$KLOG" "$PREFIX" "$OUT" >"$OUT.txt"
+grep -E '\[(PASSED|FAILED|SKIPPED|CRASHED)\]|Testing complete' \
+	"$OUT-parse.log" >&2 || true
+
+# Each failed expectation with the lines that explain it.
+grep -E -A4 '(EXPECTATION|ASSERTION) FAILED' "$KLOG" |
+	sed -E 's/^\[ *[0-9.]+\] *//' >"$FAILURES" || rm -f "$FAILURES"
+
+# The kernel log's reports, then the cases'.
+"$TOP/scripts/vm-results.sh" "$KLOG" | sed -E "s,^(PASS|FAIL): ,&$PREFIX,"
+cat "$OUT.txt"
