@@ -10,6 +10,8 @@
 # falls back once the buffers are freed. With accounting off (the default,
 # as in mainline) the same run holds all its buffers and memory.current
 # does not see them. memory.current before, during and after is printed.
+# Then the switch is turned the other way under live buffers, and the
+# group still ends where it began.
 #
 # Usage (in the VM): sh memcg.sh /bin/dma-heap
 
@@ -49,28 +51,42 @@ acct=$(cat "$PARAM")
 echo "# memcg: dma_heap.mem_accounting=$acct, memory.max=${LIMIT_MB}M, $COUNT x 1M from $HEAP"
 global_ooms=$(dmesg | grep -c 'invoked oom-killer')
 
-rm -f "$FIFO" "$OUT"
-mkfifo "$FIFO"
-before=$(cat "$GROUP/memory.current")
-# The shell joins the group, then becomes the tool: the group holds
-# nothing else. The tool holds its buffers until the FIFO is closed.
-sh -c "echo \$\$ >$GROUP/cgroup.procs && exec $TOOL alloc $HEAP 1M --count $COUNT --quiet --hold" \
-	<"$FIFO" >"$OUT" 2>&1 &
-pid=$!
-exec 3>"$FIFO"
-i=0
-while ! grep -q '^holding' "$OUT" && [ $i -lt 600 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-during=$(cat "$GROUP/memory.current")
-held=$(sed -n 's/^holding \([0-9]*\) buffer.*/\1/p' "$OUT")
-exec 3>&-
-wait $pid
-after=$(cat "$GROUP/memory.current")
-sed 's/^/# memcg: tool: /' "$OUT"
-echo "# memcg: memory.current before=$before during=$during after=$after (bytes); held=${held:-?} buffers"
+# hold COUNT [FLIP]: a process of the group allocates COUNT x 1M and
+# holds them; with FLIP, dma_heap.mem_accounting is switched the other way
+# while they are held, and back after. Sets before, during, after (the
+# group's memory.current) and held (buffers held; empty if it never held).
+hold() {
+	rm -f "$FIFO" "$OUT"
+	mkfifo "$FIFO"
+	before=$(cat "$GROUP/memory.current")
+	# The shell joins the group, then becomes the tool: the group holds
+	# nothing else. The tool holds its buffers until the FIFO is closed.
+	sh -c "echo \$\$ >$GROUP/cgroup.procs && exec $TOOL alloc $HEAP 1M --count $1 --quiet --hold" \
+		<"$FIFO" >"$OUT" 2>&1 &
+	pid=$!
+	exec 3>"$FIFO"
+	i=0
+	while ! grep -q '^holding' "$OUT" && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	during=$(cat "$GROUP/memory.current")
+	held=$(sed -n 's/^holding \([0-9]*\) buffer.*/\1/p' "$OUT")
+	[ -z "$2" ] || flip
+	exec 3>&-
+	wait $pid
+	after=$(cat "$GROUP/memory.current")
+	[ -z "$2" ] || flip
+	sed 's/^/# memcg: tool: /' "$OUT"
+	echo "# memcg: memory.current before=$before during=$during after=$after (bytes); held=${held:-?} buffers"
+}
 
+flip() {
+	if [ "$(cat "$PARAM")" = Y ]; then to=N; else to=Y; fi
+	echo $to >"$PARAM"
+}
+
+hold $COUNT
 if [ -z "$held" ]; then
 	fail hold "the tool never held its buffers"
 elif [ "$acct" = Y ]; then
@@ -101,6 +117,20 @@ else
 	else
 		fail uncharged-when-off "memory.current $during with accounting off"
 	fi
+fi
+
+# Switched at run time under live buffers: each buffer is uncharged by
+# what it was charged, so the group ends where it began either way (an
+# uncharge of what was never charged would also WARN on the console).
+hold 16 flip
+if [ "$held" != 16 ]; then
+	fail "switched-while-held" "$held of 16 held"
+elif [ "$acct" = Y ] && [ "$during" -lt $((15 * MB)) ]; then
+	fail "switched-while-held" "memory.current $during for 16 MiB held"
+elif [ "$after" -gt $((before + 4 * MB)) ]; then
+	fail "switched-while-held" "memory.current $after, $before before"
+else
+	pass "switched-while-held: memory.current $before, $during, $after"
 fi
 
 if [ "$(oom_kills)" = 0 ] &&

@@ -1335,15 +1335,24 @@ static int make_bench_cgroup(void)
 	return 0;
 }
 
-/* Cold and warm allocation of @sz from the cgroup @dir, as @what_alloc_*. */
+/*
+ * Cold and warm allocation of @sz from the cgroup @dir with accounting
+ * switched @on, as @what_alloc_*.
+ */
 static int bench_alloc_in_cgroup(int heap_fd, const struct bench_size *sz,
-				 const char *dir, const char *what)
+				 const char *dir, bool on, const char *what)
 {
 	char cold[32], warm[32];
 	int ret = join_cgroup(dir);
 
 	if (ret) {
 		bench_error("accounting: joining %s: %s", dir, strerror(-ret));
+		return ret;
+	}
+	ret = hu_write_file(ACCOUNTING_PARAM, on ? "Y" : "N");
+	if (ret) {
+		bench_error("accounting: switching %s: %s", ACCOUNTING_PARAM,
+			    strerror(-ret));
 		return ret;
 	}
 	snprintf(cold, sizeof(cold), "%s_alloc_cold", what);
@@ -1354,23 +1363,27 @@ static int bench_alloc_in_cgroup(int heap_fd, const struct bench_size *sz,
 }
 
 /*
- * Allocation with memory accounting on against off, in one boot. Both
- * kernels boot with dma_heap.mem_accounting=1 (stock has no such thing,
- * and skips this). The root cgroup is charged for nothing, so each size
- * is timed cold and warm there, then again from a cgroup of its own (no
- * limit), where every buffer is charged:
+ * Allocation with memory accounting on against off, in one boot, from
+ * one cgroup of its own (no limit): dma_heap.mem_accounting is switched
+ * between the two, each size timed cold and warm off, then on. Stock has
+ * no such parameter and skips this.
  *   uncharged_alloc_{cold,warm}_us_{p50,p99}.<heap>.<size>
  *   charged_alloc_{cold,warm}_us_{p50,p99}.<heap>.<size>
+ * A process in a cgroup other than the root also has the dma-buf's file,
+ * dentry and inode charged by the kernel, accounting or not: that cost,
+ * the dma-buf core's and the same on stock, is timed apart, as the root
+ * cgroup's allocation (charged for nothing) against the one off:
+ *   rootcg_alloc_{cold,warm}_us_{p50,p99}.<heap>.<size>
  */
 static void bench_accounting(int heap_fd)
 {
 	static const char * const sizes[] = { "4K", "1M", "32M" };
-	char val[8];
+	char was[8];
 	unsigned int i, j;
 	int ret;
 
-	if (hu_read_file(ACCOUNTING_PARAM, val, sizeof(val)) || val[0] != 'Y') {
-		printf("# accounting: dma_heap.mem_accounting is not on: skipped\n");
+	if (hu_read_file(ACCOUNTING_PARAM, was, sizeof(was))) {
+		printf("# accounting: no dma_heap.mem_accounting: skipped\n");
 		return;
 	}
 	ret = make_bench_cgroup();
@@ -1386,13 +1399,16 @@ static void bench_accounting(int heap_fd)
 		if (j == NR_SIZES)
 			continue;
 		if (bench_alloc_in_cgroup(heap_fd, &bench_sizes[j], CGROUP_DIR,
-					  "uncharged") ||
+					  false, "rootcg") ||
 		    bench_alloc_in_cgroup(heap_fd, &bench_sizes[j], BENCH_CGROUP,
-					  "charged"))
+					  false, "uncharged") ||
+		    bench_alloc_in_cgroup(heap_fd, &bench_sizes[j], BENCH_CGROUP,
+					  true, "charged"))
 			break;
 	}
 	join_cgroup(CGROUP_DIR);
 	rmdir(BENCH_CGROUP);
+	hu_write_file(ACCOUNTING_PARAM, was[0] == 'Y' ? "Y" : "N");
 }
 
 /* ---- setup ---- */

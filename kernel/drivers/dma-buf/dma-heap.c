@@ -65,9 +65,15 @@ struct dma_heap {
  * on the command line charges the memory of buffers to the memory cgroup
  * of the task that allocates them, for heaps whose memory a cgroup can
  * hold (see &dma_heap_type.accountable). Off by default, as there.
+ *
+ * Unlike mainline's, it may also be switched at run time (root only), e.g.
+ * once userspace has set its cgroups up: each buffer keeps the cgroup it
+ * was charged to, or none, and is uncharged by that alone, so a switch
+ * under live buffers never unbalances a cgroup. A switch applies to the
+ * allocations that start after it.
  */
 bool dma_heap_mem_accounting __read_mostly;
-module_param_named(mem_accounting, dma_heap_mem_accounting, bool, 0444);
+module_param_named(mem_accounting, dma_heap_mem_accounting, bool, 0644);
 MODULE_PARM_DESC(mem_accounting,
 		 "Charge heap buffers to the allocating task's memory cgroup (default: off)");
 

@@ -254,7 +254,7 @@ static struct dma_buf *registry_allocate_one(struct dma_heap *heap,
 	 * Charged first: a cgroup at its limit gathers no memory at all, and
 	 * is not served by a fallback heap either (-EDQUOT ends the walk).
 	 */
-	if (rh->type->accountable && dma_heap_mem_accounting &&
+	if (rh->type->accountable && READ_ONCE(dma_heap_mem_accounting) &&
 	    dma_heap_charge(len, &objcg))
 		return ERR_PTR(-EDQUOT);
 	dmabuf = rh->type->allocate(heap, &rh->inst, len, fd_flags);
