@@ -22,10 +22,13 @@
 #      and heaps nodes are grafted onto QEMU's tree as they are, and QEMU
 #      gets RAM from 0x40000000 up to where the board's ends, so that the
 #      kernel judges the same regions against the same end of memory
-#      (scripts/check-graft.py). A board with memory below 0x40000000 or
-#      1-cell addresses cannot be put on the VM: its verdicts say so, and
-#      only the schema is checked. Devices of the board (an SRAM) are not
-#      there: their heaps are refused.
+#      (scripts/check-graft.py). A board whose RAM starts below
+#      0x40000000 has its regions moved up by whole GiBs, which keeps
+#      every overlap and alignment; 1-cell addresses and sizes are
+#      written out as 2-cell ones. A board that cannot be put on the VM
+#      (RAM ending more than 16 GiB above its start) gets verdicts that
+#      say so, and only the schema is checked. Devices of the board (an
+#      SRAM) are not there: their heaps are refused.
 #
 # The last line is "check: N heaps, M refused, W waiting for their type,
 # schema ok|errors"; the exit status is 0 when the schema passed, the
@@ -135,7 +138,7 @@ if [ -n "$BASE" ]; then
 	# 2: the board cannot be put on the VM, and the graft says why.
 	[ $rc -eq 0 ] || [ $rc -eq 2 ] ||
 		die "check" "putting the board's nodes on the VM failed (status $rc)"
-	if [[ $graft != RAM_MB=* ]]; then
+	if [[ ! $graft =~ ^RAM_MB=([0-9]+)\ MOVE=([0-9]+)$ ]]; then
 		[ -n "$graft" ] || graft="the board's tree could not be put on the VM"
 		for path in "${nodes[@]}"; do
 			echo "check: heap ${path##*/}: not checked by the kernel: $graft"
@@ -146,9 +149,12 @@ if [ -n "$BASE" ]; then
 	fi
 	dtc -q -I dts -O dtb -o "$OUT/$name.vm.dtb" "$OUT/$name.vm.dts" ||
 		die "check" "the board's nodes on QEMU's tree do not compile"
-	boot_env=(VM_DTB="$OUT/$name.vm.dtb" "VM_RAM_MB=${graft#RAM_MB=}"
+	ram_mb=${BASH_REMATCH[1]} move=${BASH_REMATCH[2]}
+	boot_env=(VM_DTB="$OUT/$name.vm.dtb" "VM_RAM_MB=$ram_mb"
 		VM_KERNEL_MEM=)
-	echo "check: kernel: the board's regions and heap nodes on the VM, with ${graft#RAM_MB=} MiB of RAM from 0x40000000"
+	echo "check: kernel: the board's regions and heap nodes on the VM, with $ram_mb MiB of RAM from 0x40000000"
+	[ "$move" = 0 ] ||
+		echo "check: kernel: the board's regions moved up by $move GiB, onto the VM's RAM and clear of its kernel (overlaps and alignments kept; addresses in the kernel's lines are $move GiB higher)"
 fi
 
 rm -f "$blog"
