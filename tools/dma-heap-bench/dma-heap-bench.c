@@ -228,7 +228,8 @@ static void usage(FILE *f)
 		"               the program out; not for figures\n"
 		"  --only LIST, --only=LIST\n"
 		"               run only these of memset, cold, warm, throughput,\n"
-		"               fallback, device, free, cycles, wakeups\n"
+		"               fallback, device, free, cycles, wakeups,\n"
+		"               accounting\n"
 		"               (comma-separated)\n");
 }
 
