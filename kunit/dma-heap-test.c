@@ -849,6 +849,48 @@ static void system_alloc_uses_largest_blocks_first(struct kunit *test)
 	dma_buf_put(dmabuf);
 }
 
+/*
+ * A one-block buffer's table is its own entry, in the buffer: no table
+ * to allocate or free on the path of a small buffer. Larger tables are
+ * allocated, and either kind is left empty when freed.
+ */
+static void exporter_one_block_table_lives_in_the_buffer(struct kunit *test)
+{
+	struct dma_heap_buffer *tb = kunit_kzalloc(test, sizeof(*tb),
+						   GFP_KERNEL);
+	struct dma_buf *small, *large;
+	struct dma_heap_buffer *buffer;
+
+	KUNIT_ASSERT_NOT_NULL(test, tb);
+	KUNIT_EXPECT_EQ(test, dma_heap_buffer_alloc_sgt(tb, 0), -EINVAL);
+
+	KUNIT_ASSERT_EQ(test, dma_heap_buffer_alloc_sgt(tb, 1), 0);
+	KUNIT_EXPECT_PTR_EQ(test, tb->sgt.sgl, &tb->first_sg);
+	KUNIT_EXPECT_EQ(test, tb->sgt.orig_nents, 1);
+	KUNIT_EXPECT_TRUE(test, sg_is_last(tb->sgt.sgl));
+	dma_heap_buffer_free_sgt(tb);
+	KUNIT_EXPECT_NULL(test, tb->sgt.sgl);
+
+	KUNIT_ASSERT_EQ(test, dma_heap_buffer_alloc_sgt(tb, 3), 0);
+	KUNIT_EXPECT_PTR_NE(test, tb->sgt.sgl, &tb->first_sg);
+	KUNIT_EXPECT_EQ(test, tb->sgt.orig_nents, 3);
+	KUNIT_EXPECT_EQ(test, sg_nents(tb->sgt.sgl), 3);
+	dma_heap_buffer_free_sgt(tb);
+	KUNIT_EXPECT_NULL(test, tb->sgt.sgl);
+
+	/* A 4K system buffer is one page; 1M+4K is a block and a page. */
+	small = system_alloc(test, SZ_4K);
+	buffer = small->priv;
+	KUNIT_EXPECT_PTR_EQ(test, buffer->sgt.sgl, &buffer->first_sg);
+	KUNIT_EXPECT_EQ(test, buffer->sgt.sgl->length, SZ_4K);
+	large = system_alloc(test, SZ_1M + SZ_4K);
+	buffer = large->priv;
+	KUNIT_EXPECT_PTR_NE(test, buffer->sgt.sgl, &buffer->first_sg);
+	KUNIT_EXPECT_EQ(test, buffer->sgt.orig_nents, 2);
+	dma_buf_put(large);
+	dma_buf_put(small);
+}
+
 static void system_alloc_recycled_memory_is_zeroed(struct kunit *test)
 {
 	struct iosys_map map;
@@ -987,6 +1029,7 @@ static struct kunit_case dma_heap_system_cases[] = {
 	KUNIT_CASE_PARAM(system_alloc_is_zeroed_and_sized,
 			 system_size_gen_params),
 	KUNIT_CASE(system_alloc_uses_largest_blocks_first),
+	KUNIT_CASE(exporter_one_block_table_lives_in_the_buffer),
 	KUNIT_CASE(system_alloc_recycled_memory_is_zeroed),
 	KUNIT_CASE(system_alloc_accounts_live_buffers),
 	KUNIT_CASE(system_alloc_larger_than_memory_fails),

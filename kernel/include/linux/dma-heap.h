@@ -407,6 +407,9 @@ struct dma_heap_buffer_ops {
  * @ops:	the heap type's buffer ops
  * @len:	size in bytes, a multiple of PAGE_SIZE
  * @sgt:	the backing memory, filled in by the heap type before export
+ *		(dma_heap_buffer_alloc_sgt() gives it its entries)
+ * @first_sg:	the table's entry when it has only one, which needs no
+ *		allocation (see dma_heap_buffer_alloc_sgt())
  * @priv:	heap type private data
  * @uncached:	the buffer is never cached by the CPU (an uncached heap,
  *		or memory without a cacheable mapping): CPU mappings are
@@ -446,6 +449,7 @@ struct dma_heap_buffer {
 	const struct dma_heap_buffer_ops *ops;
 	size_t len;
 	struct sg_table sgt;
+	struct scatterlist first_sg;
 	void *priv;
 	bool uncached;
 	bool no_linear_map;
@@ -471,6 +475,9 @@ void dma_heap_buffer_init(struct dma_heap_buffer *buffer,
 
 struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
 				       u32 fd_flags);
+int dma_heap_buffer_alloc_sgt(struct dma_heap_buffer *buffer,
+			      unsigned int nents);
+void dma_heap_buffer_free_sgt(struct dma_heap_buffer *buffer);
 
 void dma_heap_clear_pages(struct page *page, unsigned long count);
 int dma_heap_clean_pages(struct page *page, unsigned long count);

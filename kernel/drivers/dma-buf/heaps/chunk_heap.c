@@ -100,7 +100,7 @@ static void chunk_heap_release(struct dma_heap_buffer *buffer)
 	struct chunk_heap_buffer *buf = container_of(buffer, typeof(*buf), base);
 
 	chunk_heap_free_chunks(buf->inst, &buffer->sgt, buffer->sgt.orig_nents);
-	sg_free_table(&buffer->sgt);
+	dma_heap_buffer_free_sgt(buffer);
 	kfree(buf);
 }
 
@@ -155,7 +155,7 @@ static struct dma_buf *chunk_heap_allocate(struct dma_heap *heap,
 		return ERR_PTR(-ENOMEM);
 	buf->inst = inst;
 
-	if (sg_alloc_table(&buf->base.sgt, nents, GFP_KERNEL)) {
+	if (dma_heap_buffer_alloc_sgt(&buf->base, nents)) {
 		kfree(buf);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -163,7 +163,7 @@ static struct dma_buf *chunk_heap_allocate(struct dma_heap *heap,
 	got = chunk_heap_fill(inst, &buf->base.sgt, len);
 	if (got < nents) {
 		chunk_heap_free_chunks(inst, &buf->base.sgt, got);
-		sg_free_table(&buf->base.sgt);
+		dma_heap_buffer_free_sgt(&buf->base);
 		kfree(buf);
 		return ERR_PTR(fatal_signal_pending(current) ? -EINTR : -ENOMEM);
 	}

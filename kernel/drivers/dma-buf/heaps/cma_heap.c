@@ -40,7 +40,7 @@ static void cma_heap_release(struct dma_heap_buffer *buffer)
 {
 	struct cma_heap_buffer *buf = container_of(buffer, typeof(*buf), base);
 
-	sg_free_table(&buffer->sgt);
+	dma_heap_buffer_free_sgt(buffer);
 	cma_release(buf->cma, buf->pages, buf->count);
 	kfree(buf);
 }
@@ -76,7 +76,7 @@ static struct dma_buf *cma_heap_allocate(struct dma_heap *heap,
 	if (inst->uncached && dma_heap_clean_pages(buf->pages, count))
 		goto err_release;
 
-	ret = sg_alloc_table(&buf->base.sgt, 1, GFP_KERNEL);
+	ret = dma_heap_buffer_alloc_sgt(&buf->base, 1);
 	if (ret)
 		goto err_release;
 	sg_set_page(buf->base.sgt.sgl, buf->pages, len, 0);

@@ -93,7 +93,7 @@ static void dma_heap_gen_pool_release(struct dma_heap_buffer *buffer)
 	struct dma_heap_gen_pool_buffer *buf =
 		container_of(buffer, typeof(*buf), base);
 
-	sg_free_table(&buffer->sgt);
+	dma_heap_buffer_free_sgt(buffer);
 	gen_pool_free(buf->pool, buf->addr, buffer->len);
 	kfree(buf);
 }
@@ -174,7 +174,7 @@ struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
 			goto err_pool;
 	}
 
-	ret = sg_alloc_table(&buf->base.sgt, 1, GFP_KERNEL);
+	ret = dma_heap_buffer_alloc_sgt(&buf->base, 1);
 	if (ret)
 		goto err_pool;
 	dma_heap_buffer_init(&buf->base, heap, inst,

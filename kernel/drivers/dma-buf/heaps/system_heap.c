@@ -143,7 +143,7 @@ static void system_heap_batch_release(struct dma_heap_pool_batch *batch)
 	struct system_heap_buffer *buf = container_of(batch, typeof(*buf),
 						      batch);
 
-	sg_free_table(&buf->base.sgt);
+	dma_heap_buffer_free_sgt(&buf->base);
 	kfree(buf);
 }
 
@@ -240,7 +240,7 @@ static int system_heap_fill_sgt(struct system_heap_buffer *buf, int nents,
 	struct page *page, *next;
 	int ret;
 
-	ret = sg_alloc_table(sgt, nents, GFP_KERNEL);
+	ret = dma_heap_buffer_alloc_sgt(&buf->base, nents);
 	if (ret)
 		return ret;
 
