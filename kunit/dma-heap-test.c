@@ -878,15 +878,18 @@ static void exporter_one_block_table_lives_in_the_buffer(struct kunit *test)
 	dma_heap_buffer_free_sgt(tb);
 	KUNIT_EXPECT_NULL(test, tb->sgt.sgl);
 
-	/* A 4K system buffer is one page; 1M+4K is a block and a page. */
-	small = system_alloc(test, SZ_4K);
+	/*
+	 * A one-page system buffer is one block; one of 1M and a page is at
+	 * least two, however fragmented memory is.
+	 */
+	small = system_alloc(test, PAGE_SIZE);
 	buffer = small->priv;
 	KUNIT_EXPECT_PTR_EQ(test, buffer->sgt.sgl, &buffer->first_sg);
-	KUNIT_EXPECT_EQ(test, buffer->sgt.sgl->length, SZ_4K);
-	large = system_alloc(test, SZ_1M + SZ_4K);
+	KUNIT_EXPECT_EQ(test, buffer->sgt.sgl->length, PAGE_SIZE);
+	large = system_alloc(test, SZ_1M + PAGE_SIZE);
 	buffer = large->priv;
 	KUNIT_EXPECT_PTR_NE(test, buffer->sgt.sgl, &buffer->first_sg);
-	KUNIT_EXPECT_EQ(test, buffer->sgt.orig_nents, 2);
+	KUNIT_EXPECT_GT(test, buffer->sgt.orig_nents, 1);
 	dma_buf_put(large);
 	dma_buf_put(small);
 }

@@ -8,8 +8,9 @@ and every top-level node that holds a "linux,dma-heaps" node are copied
 into QEMU's tree, phandles and all, so that the kernel finds the same
 regions and heap nodes as on the board. QEMU's RAM starts at 1 GiB:
 
-- a board whose RAM starts lower, or which has regions in the first
-  256 MiB of the VM's RAM (where QEMU loads the kernel, the initramfs
+- a board whose RAM starts lower, or which has regions (or windows
+  where the kernel places them, alloc-ranges) in the first 256 MiB of
+  the VM's RAM (where QEMU loads the kernel, the initramfs
   and the DTB), has its regions moved up by whole GiBs, until they lie
   in the VM's RAM and clear of those. A move by a multiple of 1 GiB
   keeps every overlap and every alignment a heap can ask for, so the
@@ -84,10 +85,11 @@ def two_cells(v):
     return "0x%x 0x%x" % (v >> 32, v & 0xffffffff)
 
 
-def ranges(block, ac, sc):
-    """(base, end) of every reg in the block."""
+def ranges(block, ac, sc, prop="reg"):
+    """(base, end) of every entry of @prop in the block."""
     out = []
-    for m in re.finditer(r"^\s*reg = <([^>]*)>;", block, re.M):
+    for m in re.finditer(r"^\s*%s = <([^>]*)>;" % re.escape(prop), block,
+                         re.M):
         c = [int(x, 16) for x in m.group(1).split()]
         out += [(b, b + s) for b, s in entries(c, ac, sc)]
     return out
@@ -138,23 +140,30 @@ def main():
            for r in ranges(b, ac, sc)]
     if not ram:
         stop("the board's tree has no memory node")
-    # The regions' cells are reserved-memory's own (the root's, by its
-    # binding).
+    # The regions' cells are reserved-memory's own, which the kernel
+    # reads only if they are the root's (a node without them it ignores,
+    # on the board as on the VM).
     rm_cells = {n: ((cells(b, "\t\t#address-cells") or [ac])[0],
                     (cells(b, "\t\t#size-cells") or [sc])[0])
                 for n, b in take if n == "reserved-memory"}
-    if any(c not in ((1, 1), (1, 2), (2, 1), (2, 2))
-           for c in rm_cells.values()):
-        stop("the board's reserved-memory has cells the VM does not read")
+    if any(c != (ac, sc) for c in rm_cells.values()):
+        stop("the board's reserved-memory has cells other than the root's, "
+             "and its kernel ignores it")
+    if any(re.search(r"^\t\tranges = <", b, re.M)
+           for n, b in take if n in rm_cells):
+        stop("the board's reserved-memory translates addresses (ranges "
+             "with entries), which the VM's cannot")
     regions = [r for n, b in take if n in rm_cells
-               for r in ranges(b, *rm_cells[n])]
+               for r in ranges(b, ac, sc)]
+    windows = [r for n, b in take if n in rm_cells
+               for r in ranges(b, ac, sc, "alloc-ranges")]
     # Where the board's RAM and regions must start on the VM: the RAM in
     # QEMU's; the regions also clear of where QEMU puts the kernel, the
     # initramfs and the DTB, which a region there would collide with.
     need = QEMU_RAM_BASE - min(r[0] for r in ram)
-    if regions:
+    if regions + windows:
         need = max(need, QEMU_RAM_BASE + LOADED_HEAD -
-                   min(r[0] for r in regions))
+                   min(r[0] for r in regions + windows))
     move = (need + GIB - 1) // GIB * GIB if need > 0 else 0
     qemu_names = [n for n, _ in top_blocks(qemu)]
     for n, _ in take:
@@ -169,8 +178,9 @@ def main():
     if end - QEMU_RAM_BASE > MAX_VM_RAM:
         stop("the board's RAM ends at 0x%x, above the %d GiB of RAM this "
              "VM can be given" % (end - move, MAX_VM_RAM >> 30))
-    take = [(n, rewrite_regions(b, *rm_cells[n], move)
-             if n in rm_cells else b) for n, b in take]
+    if move or (ac, sc) != (2, 2):
+        take = [(n, rewrite_regions(b, ac, sc, move)
+                 if n in rm_cells else b) for n, b in take]
     at = qemu.rstrip().rindex("};")
     with open(sys.argv[3], "w") as f:
         f.write(qemu[:at] + "".join(b for _, b in take) + qemu[at:])

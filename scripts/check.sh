@@ -26,8 +26,9 @@
 #      0x40000000 has its regions moved up by whole GiBs, which keeps
 #      every overlap and alignment; 1-cell addresses and sizes are
 #      written out as 2-cell ones. A board that cannot be put on the VM
-#      (RAM ending more than 16 GiB above its start) gets verdicts that
-#      say so, and only the schema is checked. Devices of the board (an
+#      (RAM ending, once moved, more than 16 GiB above 0x40000000; a
+#      reserved-memory the kernel would not read) gets verdicts that say
+#      so, and only the schema is checked. Devices of the board (an
 #      SRAM) are not there: their heaps are refused.
 #
 # The last line is "check: N heaps, M refused, W waiting for their type,

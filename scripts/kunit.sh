@@ -72,10 +72,14 @@ ktap_cases() {
 	# between a subtest's "KTAP version" and its "# Subtest:" header as
 	# the end of the header: the subtest's cases are then numbered as its
 	# parent's, and every later case of the suite is an ERROR. KUnit
-	# indents all it prints below the top level; at the top level it
-	# prints only version, plan, result and "#" lines. Nothing else the
-	# kernel prints starts that way.
-	sed -E -n '/^(\[ *[0-9]+\.[0-9]+\] )?( |KTAP version |TAP version |ok |not ok |1\.\.|# )/p' \
+	# indents what it prints below the top level by four spaces a level;
+	# at the top level it prints version, plan, result and "#" lines.
+	# Those are kept; a backtrace's lines (indented by one space) and
+	# everything else the kernel prints are not. KUnit's own unindented
+	# lines (the text of a *_MSG expectation, executor errors) are
+	# dropped too: they explain a failure that the case's result line
+	# gives anyway, and the failures file takes them from the whole log.
+	sed -E -n '/^(\[ *[0-9]+\.[0-9]+\] )?((    )+[^ ]|KTAP version |TAP version |ok |not ok |1\.\.|# )/p' \
 		"$klog" >"$out.ktap"
 
 	# kunit.py runs with the system python, which has what it imports.

@@ -135,7 +135,8 @@ stage_vm_defaults() {
 # each is copied to a directory of its own with its "// bindings:" files
 # and its "// base:" board (compiled with -@), and every "// verdict:"
 # line of its header must be a line of make check's output, which must
-# fail, since each has a refused heap.
+# fail, since each has a refused heap; no line may hold the text of an
+# "// absent:" line.
 check_one() {
 	local f=$1 dir out line rc=0 id base bindings=() b
 	id=$(basename "$f" .dtso)
@@ -171,6 +172,15 @@ check_one() {
 			rc=1
 		fi
 	done < <(sed -n 's|^// verdict: ||p' "$f")
+	# "// absent: TEXT": no line of the output may hold TEXT.
+	while read -r line; do
+		if grep -qF -- "$line" <<<"$out"; then
+			echo "FAIL: $id: a line holds \"$line\""
+			rc=1
+		else
+			echo "PASS: $id: no \"$line\""
+		fi
+	done < <(sed -n 's|^// absent: ||p' "$f")
 	rm -rf "$dir"
 	return $rc
 }

@@ -81,9 +81,11 @@ hold() {
 	echo "# memcg: memory.current before=$before during=$during after=$after (bytes); held=${held:-?} buffers"
 }
 
+# Turn the switch the other way; flipped= says whether it took.
 flip() {
 	if [ "$(cat "$PARAM")" = Y ]; then to=N; else to=Y; fi
 	echo $to >"$PARAM"
+	[ "$(cat "$PARAM")" = $to ] || flipped=no
 }
 
 hold $COUNT
@@ -122,8 +124,11 @@ fi
 # Switched at run time under live buffers: each buffer is uncharged by
 # what it was charged, so the group ends where it began either way (an
 # uncharge of what was never charged would also WARN on the console).
+flipped=yes
 hold 16 flip
-if [ "$held" != 16 ]; then
+if [ "$flipped" != yes ]; then
+	fail "switched-while-held" "$PARAM could not be switched at run time"
+elif [ "$held" != 16 ]; then
 	fail "switched-while-held" "$held of 16 held"
 elif [ "$acct" = Y ] && [ "$during" -lt $((15 * MB)) ]; then
 	fail "switched-while-held" "memory.current $during for 16 MiB held"
