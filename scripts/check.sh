@@ -33,8 +33,10 @@
 #
 # The last line is "check: N heaps, M refused, W waiting for their type,
 # schema ok|errors"; the exit status is 0 when the schema passed, the
-# boot logged no oops, BUG or WARNING, and no heap node was refused (one whose type is a module the VM kernel lacks
-# waits: the tree's checks passed, the type's own are not known).
+# boot logged no kernel report (oops, BUG, WARNING: KERNEL_REPORT in
+# lib.sh), and no heap node was refused (one whose type is a module the
+# VM kernel lacks waits: the tree's checks passed, the type's own are not
+# known).
 # Outputs (merged DTB, validation and boot logs) are under build/check/.
 # BUILD may name another build directory for the boot (dt-invalid.sh's
 # slots); the boot log is then $OUT/NAME.boot.log either way.
@@ -166,7 +168,7 @@ env "${boot_env[@]}" DTS="$DTS" BOOTARGS="${BOOTARGS:-}" \
 # hides a crash or a warning on the way.
 grep -q '^### dma-heap list' "$blog" 2>/dev/null ||
 	die "check" "the VM did not boot to the heap list (see $blog)" "$OUT/$name.vm.log"
-crash=$(grep -m1 -E 'Oops|BUG:|WARNING:|Kernel panic' "$blog")
+crash=$(grep -m1 -E "$KERNEL_REPORT" "$blog")
 [ -z "$crash" ] || echo "check: kernel log: $crash (see $blog)"
 
 # The demo's "dma-heap list" table: NAME TYPE CACHED PROTECTED SIZE USED

@@ -32,7 +32,8 @@
 # VM_TIMEOUT (seconds per boot, default 60).
 set -uo pipefail
 
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+# KERNEL_REPORT; this script's own die() below replaces lib.sh's.
+. "$(dirname "$0")/lib.sh"
 SHARED=${BUILD:-$TOP/build}
 SCRATCH=$SHARED/invalid
 OUT=$SCRATCH/dt-invalid
@@ -217,8 +218,8 @@ check_file() {
 		fail "$id" "allocations: failed or missing on:$bad (see $blog)"
 	fi
 
-	if grep -qE 'Oops|BUG:|WARNING:|Kernel panic' "$blog"; then
-		fail "$id" "kernel log: $(grep -m1 -E 'Oops|BUG:|WARNING:|Kernel panic' "$blog") (see $blog)"
+	if grep -qE "$KERNEL_REPORT" "$blog"; then
+		fail "$id" "kernel log: $(grep -m1 -E "$KERNEL_REPORT" "$blog") (see $blog)"
 	else
 		pass "$id: clean kernel log"
 	fi

@@ -10,6 +10,12 @@ mkdir -p "$CACHE" "$LOGDIR"
 
 log() { printf '%s\n' "$*" >&2; }
 
+# What in a kernel log is a report of a kernel problem, for grep -E:
+# oopses, BUG and WARNING (KASAN, lockdep and atomic-sleep reports are
+# among them), panics, and kmemleak's unreferenced objects. Every script
+# that reads a VM's console for them uses this one.
+KERNEL_REPORT='(Oops|BUG:|WARNING:|Kernel panic|unreferenced object|kmemleak: .* new suspected)'
+
 # die STAGE MESSAGE [LOGFILE]: one line naming the stage and where to look.
 die() {
 	if [ -n "${3:-}" ]; then

@@ -326,7 +326,7 @@ summary() {
 		figure "faults injected" "calls=[0-9]+ injected=[0-9]+ failed_calls=[0-9]+" "$dbg"
 		f=$dbg
 		if [ -f "$f" ]; then
-			v=$(grep -cE '(BUG:|WARNING:|Oops|unreferenced object)' "$f")
+			v=$(grep -cE "$KERNEL_REPORT" "$f")
 			printf '  %-22s %s\n' "sanitizer reports" "$v (KASAN, lockdep, kmemleak, WARN)"
 		fi
 		figure "memory returned" "free\+pooled [0-9]+ KiB before, [0-9]+ KiB after \([-0-9]+ KiB short\)" "$vm"

@@ -10,6 +10,8 @@
 # and so is any kernel oops, BUG or WARNING on the console.
 set -uo pipefail
 
+. "$(dirname "$0")/lib.sh"
+
 logf=${1:?log}
 awk '
 /^DTHEAPS-BEGIN / { suite = $2; nfail = 0; next }
@@ -32,9 +34,8 @@ suite == "" { next }
 ' "$logf"
 
 # Kernel reports anywhere in the log fail the run, printed with their
-# backtrace: oopses, BUG and WARNING (KASAN, lockdep and atomic-sleep
-# reports are among them), panics, and kmemleak's unreferenced objects.
-REPORT='(Oops|BUG:|WARNING:|Kernel panic|unreferenced object|kmemleak: .* new suspected)'
+# backtrace.
+REPORT=$KERNEL_REPORT
 if grep -qE "$REPORT" "$logf"; then
 	echo "FAIL: kernel-log: kernel reported a problem:" \
 		"$(grep -m1 -E "$REPORT" "$logf")"
