@@ -640,6 +640,24 @@ static int removal_race_declare(void *data)
 }
 
 /*
+ * Start an allocation on @alloc's heap, wait until it is inside the heap
+ * (its log completes @entered), then start undeclaring @undeclare's.
+ */
+static void start_removal_race(struct kunit *test, struct removal_race *alloc,
+			       struct removal_race *undeclare,
+			       struct completion *entered)
+{
+	init_completion(&alloc->done);
+	init_completion(&undeclare->done);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(removal_race_alloc, alloc,
+						    "kunit-alloc")));
+	wait_for_completion(entered);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(removal_race_undeclare,
+						    undeclare,
+						    "kunit-undeclare")));
+}
+
+/*
  * Removing a heap waits for the allocations passing through it on a
  * fallback chain, but not while holding the registry: meanwhile other
  * heaps can still be declared.
@@ -659,17 +677,10 @@ static void registry_removal_waits_without_the_lock(struct kunit *test)
 	alloc.heap = reg_declare(test, "kunit-race-full", "kunit-race-fb",
 				 false, full_log);
 	dma_heap_put(reg_declare(test, "kunit-race-fb", NULL, false, fb_log));
-	init_completion(&alloc.done);
-	init_completion(&undeclare.done);
 	init_completion(&declare.done);
 
 	/* An allocation is inside the fallback heap, and stays there. */
-	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(removal_race_alloc, &alloc,
-						    "kunit-alloc")));
-	wait_for_completion(&entered);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(removal_race_undeclare,
-						    &undeclare,
-						    "kunit-undeclare")));
+	start_removal_race(test, &alloc, &undeclare, &entered);
 	msleep(50);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(removal_race_declare,
 						    &declare, "kunit-declare")));
@@ -690,6 +701,44 @@ static void registry_removal_waits_without_the_lock(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, removed);
 	KUNIT_EXPECT_EQ(test, fb_log->allocations, 1);
 	KUNIT_EXPECT_EQ(test, fb_log->releases, 1);
+}
+
+/*
+ * An allocation on the heap asked, not only on its fallback heaps, keeps
+ * the heap's removal waiting: a protector's module, whose protector the
+ * allocation may be using, goes only after the removal returns.
+ */
+static void registry_removal_waits_for_direct_allocations(struct kunit *test)
+{
+	DECLARE_COMPLETION_ONSTACK(entered);
+	DECLARE_COMPLETION_ONSTACK(leave);
+	struct test_heap_log *log = new_log(test);
+	struct removal_race alloc = {}, undeclare = {
+		.name = "kunit-race-direct",
+	};
+	bool removed_early;
+
+	log->entered = &entered;
+	log->leave = &leave;
+	alloc.heap = reg_declare(test, undeclare.name, NULL, false, log);
+
+	/* An allocation is inside the heap itself, and stays there. */
+	start_removal_race(test, &alloc, &undeclare, &entered);
+	removed_early = wait_for_completion_timeout(&undeclare.done,
+						    msecs_to_jiffies(100));
+
+	complete(&leave);
+	wait_for_completion(&alloc.done);
+	if (!removed_early)
+		wait_for_completion(&undeclare.done);
+
+	/* Removed now: a new allocation is refused without asking it. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(alloc_4k(alloc.heap)), -ENODEV);
+	dma_heap_put(alloc.heap);
+
+	KUNIT_EXPECT_FALSE(test, removed_early);
+	KUNIT_EXPECT_EQ(test, log->allocations, 1);
+	KUNIT_EXPECT_EQ(test, log->releases, 1);
 }
 
 /* Undeclared while found: destroyed when the last user goes, at once. */
@@ -742,6 +791,7 @@ static struct kunit_case dma_heap_registry_cases[] = {
 	KUNIT_CASE_PARAM(registry_fallback_going_away_ends_chain,
 			 fallback_error_gen_params),
 	KUNIT_CASE(registry_removal_waits_without_the_lock),
+	KUNIT_CASE(registry_removal_waits_for_direct_allocations),
 	KUNIT_CASE(registry_destroy_runs_with_the_last_user),
 	KUNIT_CASE(registry_taken_name_gets_no_heap),
 	{}

@@ -232,9 +232,9 @@ struct dma_heap_instance {
  * -EPERM and vmap with -EINVAL (the exporter has none), CPU-access syncs
  * do nothing and succeed, and devices map them by physical address without
  * cache maintenance. Unregistering a protector from its module's exit is
- * safe against allocations in flight: they cannot take the module any
- * more, and fail. What makes the
- * memory unreachable is the protector's: a firewall that firmware set up
+ * safe against allocations in flight: the removal of its heaps waits for
+ * them to end, and any that comes later fails. What makes the memory
+ * unreachable is the protector's: a firewall that firmware set up
  * at boot, the kernel's own page tables, a TEE or a hypervisor that
  * reassigns the pages. Registered with dma_heap_protector_register(); a
  * heap that names one waits until it is.

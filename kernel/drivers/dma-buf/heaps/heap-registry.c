@@ -56,7 +56,8 @@
  * @size:	bytes of memory behind the heap, for sysfs
  * @pooled:	the declaration gave the heap a pool size
  * @removed:	set once the heap is being removed; no new allocations
- * @walkers:	allocations passing through the heap on a fallback chain
+ * @walkers:	allocations on the heap: asked first, or reached on a
+ *		fallback chain
  * @walkers_gone: completed once @walkers was killed and has drained
  * @full:	for an exclusive heap, the smallest request that failed for
  *		lack of memory and the @stats.released it failed at, or 0
@@ -191,8 +192,12 @@ static u64 full_mark(u64 released, size_t len)
 static bool known_full(struct registered_heap *rh, u64 released, size_t len)
 {
 	u64 full = atomic64_read(&rh->full);
-	u64 mark = full_mark(released, len);
+	u64 mark;
 
+	/* Larger than note_full() remembers: ask the heap. */
+	if (len >> PAGE_SHIFT > FULL_PAGES)
+		return false;
+	mark = full_mark(released, len);
 	/* A request of at most @len failed at this count of releases. */
 	return (full >> FULL_PAGE_BITS) == (mark >> FULL_PAGE_BITS) &&
 	       (full & FULL_PAGES) && (full & FULL_PAGES) <= (mark & FULL_PAGES);
@@ -310,15 +315,21 @@ static struct dma_buf *registry_allocate(struct dma_heap *heap,
 	struct registered_heap *cur = dma_heap_get_drvdata(heap), *next;
 	unsigned int depth = 1;
 	struct dma_buf *dmabuf;
-	/* Whether @cur is held by this walk; a loop may lead back. */
-	bool held = false;
 
+	/*
+	 * The heap asked is held in its @walkers as much as the fallback
+	 * heaps: its removal waits for the allocation to end, and with it
+	 * any use of the heap's protector, whose module may go once the
+	 * heap is removed. The caller's reference keeps @cur itself.
+	 */
+	if (!percpu_ref_tryget_live(&cur->walkers))
+		return ERR_PTR(-ENODEV);
 	for (;;) {
 		/* @heap, not cur->heap: an open may come before that is set. */
-		dmabuf = registry_allocate_one(held ? cur->heap : heap, cur,
-					       len, fd_flags);
-		if (held && (dmabuf == ERR_PTR(-ENODEV) ||
-			     dmabuf == ERR_PTR(-ENOENT))) {
+		dmabuf = registry_allocate_one(depth > 1 ? cur->heap : heap,
+					       cur, len, fd_flags);
+		if (depth > 1 && (dmabuf == ERR_PTR(-ENODEV) ||
+				  dmabuf == ERR_PTR(-ENOENT))) {
 			dmabuf = ERR_PTR(-ENOMEM);
 			break;
 		}
@@ -330,15 +341,12 @@ static struct dma_buf *registry_allocate(struct dma_heap *heap,
 		if (!next)
 			break;
 		atomic64_inc(&cur->fallbacks);
-		if (held)
-			percpu_ref_put(&cur->walkers);
+		percpu_ref_put(&cur->walkers);
 		cur = next;
-		held = true;
 		depth++;
 	}
 
-	if (held)
-		percpu_ref_put(&cur->walkers);
+	percpu_ref_put(&cur->walkers);
 	/* The allocating task's memory cgroup is at its limit. */
 	if (dmabuf == ERR_PTR(-EDQUOT))
 		dmabuf = ERR_PTR(-ENOMEM);
@@ -465,9 +473,9 @@ static void unlink_heap(struct registered_heap *rh)
 }
 
 /*
- * Finish removing an unlinked heap, without registry_lock: allocations
- * passing through on a fallback chain end first, then the core removes
- * the heap, whose last user frees it.
+ * Finish removing an unlinked heap, without registry_lock: allocations on
+ * it, whether it was asked first or reached on a fallback chain, end
+ * first, then the core removes the heap, whose last user frees it.
  */
 static void finish_removal(struct registered_heap *rh)
 {
