@@ -247,11 +247,17 @@ static void pool_kept_dirty(struct dma_heap_pool *pool, size_t bytes)
 		pool_wake_zeroing(pool);
 }
 
-/* Whether @bytes more fit; called with the pool's lock held. */
+/*
+ * Whether @bytes more fit; called with the pool's lock held. The room is
+ * a difference: the sum of a large buffer and what is kept could wrap
+ * with a 32-bit size_t. @pooled_bytes is past @max_bytes only after a
+ * heap miscounted a batch (see pool_split_batch()).
+ */
 static bool pool_has_room(struct dma_heap_pool *pool, size_t bytes)
 {
 	lockdep_assert_held(&pool->lock);
-	return !pool->dying && pool->pooled_bytes + bytes <= pool->max_bytes;
+	return !pool->dying && pool->pooled_bytes <= pool->max_bytes &&
+	       bytes <= pool->max_bytes - pool->pooled_bytes;
 }
 
 /* The first batch not split yet, off the list; NULL if none. */
@@ -493,7 +499,9 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_pool_free_batch, DMA_BUF);
  * The next dirty block for the worker, largest first, after splitting
  * every batch; it stays counted as dirty. NULL when there is nothing left
  * to zero, in which case the worker is no longer queued: a free from here
- * on wakes it again, once enough is dirty.
+ * on wakes it again, once enough is dirty. NULL too once the pool is
+ * dying: what is left is freed, not zeroed, and its destruction does not
+ * wait for the worker to zero the whole pool first.
  */
 static struct page *pool_next_dirty(struct dma_heap_pool *pool,
 				    unsigned int *order)
@@ -508,12 +516,12 @@ static struct page *pool_next_dirty(struct dma_heap_pool *pool,
 
 		page = NULL;
 		spin_lock(&pool->lock);
-		for (i = 0; i < pool->nr_lists && !page; i++) {
+		for (i = 0; i < pool->nr_lists && !page && !pool->dying; i++) {
 			page = take_block(&pool->lists[i].dirty);
 			*order = pool->lists[i].order;
 		}
 		/* Else a batch came while the lock was not held: split it. */
-		if (page || list_empty(&pool->batches)) {
+		if (page || pool->dying || list_empty(&pool->batches)) {
 			pool->zero_queued = !!page;
 			spin_unlock(&pool->lock);
 			return page;
