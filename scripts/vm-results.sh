@@ -35,11 +35,10 @@ suite == "" { next }
 
 # Kernel reports anywhere in the log fail the run, printed with their
 # backtrace.
-REPORT=$KERNEL_REPORT
-if grep -qE "$REPORT" "$logf"; then
+if grep -qE "$KERNEL_REPORT" "$logf"; then
 	echo "FAIL: kernel-log: kernel reported a problem:" \
-		"$(grep -m1 -E "$REPORT" "$logf")"
-	grep -E -A30 "$REPORT" "$logf" | head -80 >&2
+		"$(grep -m1 -E "$KERNEL_REPORT" "$logf")"
+	grep -E -A30 "$KERNEL_REPORT" "$logf" | head -80 >&2
 else
 	echo "PASS: kernel-log: no oops, BUG, WARNING or leak report"
 fi
