@@ -563,7 +563,10 @@ def write_text(path, stock, proj, targets, notes):
     out += ["Latencies in microseconds; speedup = stock / project; "
             "GB = 10^9 bytes.",
             "Rounds: %d stock, %d project; each figure is the best of its "
-            "kernel's rounds." % (len(stock.logs), len(proj.logs)), ""]
+            "kernel's rounds, and within a round a p50 is of the fastest "
+            "of the bench's passes (the VM switches between two speeds "
+            "by itself; see tools/dma-heap-bench)." %
+            (len(stock.logs), len(proj.logs)), ""]
     out += latency_table(stock, proj, "alloc_cold",
                          "Allocation with the pool drained, heap %s" % HEAP)
     out += latency_table(stock, proj, "alloc_warm",
