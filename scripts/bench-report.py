@@ -563,9 +563,9 @@ def write_text(path, stock, proj, targets, notes):
     out += ["Latencies in microseconds; speedup = stock / project; "
             "GB = 10^9 bytes.",
             "Rounds: %d stock, %d project; each figure is the best of its "
-            "kernel's rounds, and within a round a p50 is of the fastest "
-            "of the bench's passes (the VM switches between two speeds "
-            "by itself; see tools/dma-heap-bench)." %
+            "kernel's rounds; within a round, a p50 but the fallback's is "
+            "that of the VM's fast speed, which the VM switches to and "
+            "from by itself (see fast_p50() in tools/dma-heap-bench)." %
             (len(stock.logs), len(proj.logs)), ""]
     out += latency_table(stock, proj, "alloc_cold",
                          "Allocation with the pool drained, heap %s" % HEAP)

@@ -15,10 +15,11 @@
  *   memset_us.<size>, memset_gbps.<size>
  *	memset() of a pre-faulted buffer: how fast this VM zeroes memory,
  *	the limit for any heap that must hand out zeroed memory (p50 of
- *	the fastest pass, as below)
+ *	the fastest of PASSES passes)
  *   alloc_cold_us_{p50,p99}.<heap>.<size>
  *	DMA_HEAP_IOCTL_ALLOC right after the heap's pool was drained (p50:
- *	of the fastest pass, for this and every latency below; see PASSES)
+ *	at the VM's fast speed, for this and every latency below but the
+ *	fallback's; see fast_p50())
  *   alloc_warm_us_{p50,p99}.<heap>.<size>
  *	DMA_HEAP_IOCTL_ALLOC right after a buffer of the same size was freed
  *	and the pool's background zeroing finished; the pause before it is
@@ -29,8 +30,8 @@
  *   throughput_gbps.<heap>.<size>   (1M and up)
  *	allocate and close back to back for a fixed time
  *   ops_per_s.<heap>.<size>.<threads>t   (4K and 64K; 1 and 2 threads)
- *	allocate+close cycles per second, sustained, in each of <threads>
- *	threads at once, summed
+ *	allocate+close cycles per second in each of <threads> threads at
+ *	once, summed: the fastest of PASSES runs of 0.1 s
  *   zero_wakeups.{burst,spaced}.<heap>.<size>.<n>   (project kernel only)
  *	how many times <n> frees of held 4K or 64K buffers woke the pool's
  *	zeroing worker, closed back to back or 2 ms apart
@@ -84,12 +85,15 @@
  * boot of stock, a memset() of 64K took 7us for runs of 0.3 to 1 s, then
  * 13us for up to 2 s; in others a getppid() took 0.9 or 1.5us. A latency
  * figure taken in one go is decided by how much of it fell on the slow
- * speed. So the allocation and free latencies and the cycles are taken
- * in PASSES passes, each a share of every figure's samples in turn, and
- * each figure is its best pass: the p50 of its fastest pass (p99 is of
- * every sample), the rate of its fastest pass. Passes short enough to
- * fall within one speed matter: four runs of the cold 64K allocation in
- * one boot gave 25.4 to 42.9us in 5 passes, 25.9 to 28.9us in 20.
+ * speed. So the allocation, free and device latencies, the memsets and
+ * the cycles are taken in passes (PASSES, DEVICE_PASSES), each a share
+ * of every figure of the phase in turn, so that every figure meets both
+ * speeds. A latency's p50 is then that of the VM's fast speed: the 10th
+ * percentile of the medians of its samples in groups of five in a row,
+ * which mostly fall within one speed (fast_p50(); its p99 is of every
+ * sample); a memset is its fastest pass, a cycles rate its fastest run.
+ * Four runs of the cold 64K allocation in one boot gave 25.4 to 42.9us
+ * as the fastest of 5 passes and 25.9 to 28.9us of 20.
  *
  * Exit status: 0 when every figure was measured, 1 when some failed,
  * 2 on a usage error.
@@ -167,12 +171,13 @@
 #define OPS_THREADS	2
 
 /*
- * Latency series and cycle runs are taken in this many passes spread
- * over the phase, and each figure is its best pass (see run_series()):
- * a pass of a series is 0.05 to 0.2 s, mostly within one of the VM's
- * speeds (see the top).
+ * Latency series, memsets and cycle runs are taken in this many passes
+ * spread over the phase (see run_series()). A latency is then read off
+ * groups of FAST_GROUP samples in a row (see fast_p50()).
  */
 #define PASSES		20
+#define FAST_GROUP	5
+#define FAST_PERCENTILE	10
 
 /* Throughput: untimed warm-up, then the timed run (--quick: / 10). */
 #define TP_WARMUP_NS	(250 * NSEC_PER_MSEC)
@@ -326,6 +331,50 @@ static void stats_of(double *v, unsigned int n, struct stats *st)
 	st->p99 = v[(99 * n + 99) / 100 - 1];
 	st->min = v[0];
 	st->max = v[n - 1];
+}
+
+/*
+ * The p50 at the VM's fast speed (see the top): the samples at @v, in the
+ * order taken, are cut into groups of FAST_GROUP in a row, which mostly
+ * fall within one speed, and the result is the FAST_PERCENTILE-th
+ * percentile of the groups' medians. The same group size and percentile
+ * at every size and for every figure make it the same statistic for all:
+ * the lowest of a number of medians would sit lower the more of them
+ * there were. Fewer than FAST_GROUP samples: their median.
+ */
+static double fast_p50(const double *v, unsigned int n)
+{
+	unsigned int groups = n / FAST_GROUP, g, i;
+	double group[FAST_GROUP], *medians, p50;
+	struct stats st;
+
+	if (!groups) {
+		double *all = malloc(n * sizeof(*all));
+
+		if (!all) {
+			bench_error("%s: out of memory", __func__);
+			return -1;
+		}
+		memcpy(all, v, n * sizeof(*all));
+		stats_of(all, n, &st);
+		free(all);
+		return st.p50;
+	}
+	medians = malloc(groups * sizeof(*medians));
+	if (!medians) {
+		bench_error("%s: out of memory", __func__);
+		return -1;
+	}
+	for (g = 0; g < groups; g++) {
+		for (i = 0; i < FAST_GROUP; i++)
+			group[i] = v[g * FAST_GROUP + i];
+		stats_of(group, FAST_GROUP, &st);
+		medians[g] = st.p50;
+	}
+	qsort(medians, groups, sizeof(*medians), cmp_double);
+	p50 = medians[(groups - 1) * FAST_PERCENTILE / 100];
+	free(medians);
+	return p50;
 }
 
 static unsigned int nr_samples(const struct bench_size *sz)
@@ -531,13 +580,17 @@ static double memset_p50(char *buf, __u64 bytes)
 /*
  * The memset speed of the @nr sizes at @sizes: the p50 of the fastest of
  * PASSES passes, each size in turn in each pass, as for the heap's own
- * figures (see run_series()).
+ * figures (see run_series()). The speed that sets the pause before warm
+ * samples is the median pass's instead, of the largest size: a pause
+ * for the fast speed alone would leave the pool's worker behind at the
+ * slow one, and the project's kernel waiting longer than stock.
  */
 static void bench_memset(const struct bench_size *sizes, unsigned int nr)
 {
+	double pass_us[NR_SIZES][PASSES];
 	char *bufs[NR_SIZES] = {};
-	double best[NR_SIZES], us;
 	unsigned int pass, i;
+	double us;
 
 	for (i = 0; i < nr; i++) {
 		bufs[i] = mmap(NULL, sizes[i].bytes, PROT_READ | PROT_WRITE,
@@ -552,25 +605,25 @@ static void bench_memset(const struct bench_size *sizes, unsigned int nr)
 		memset(bufs[i], 1, sizes[i].bytes);
 		escape(bufs[i]);
 	}
-	for (pass = 0; pass < PASSES; pass++) {
-		for (i = 0; i < nr; i++) {
-			if (!bufs[i])
-				continue;
-			us = memset_p50(bufs[i], sizes[i].bytes);
-			if (!pass || us < best[i])
-				best[i] = us;
-		}
-	}
+	for (pass = 0; pass < PASSES; pass++)
+		for (i = 0; i < nr; i++)
+			if (bufs[i])
+				pass_us[i][pass] = memset_p50(bufs[i],
+							      sizes[i].bytes);
 	for (i = 0; i < nr; i++) {
 		if (!bufs[i])
 			continue;
 		munmap(bufs[i], sizes[i].bytes);
-		if (sizes[i].bytes >= MEMSET_BYTES && zero_bytes_per_us <= 0)
-			zero_bytes_per_us = sizes[i].bytes / best[i];
-		printf("# memset %s: %.1fus, %.2f GB/s\n", sizes[i].name,
-		       best[i], sizes[i].bytes / (best[i] * 1000));
-		figure(best[i], "memset_us.%s", sizes[i].name);
-		figure(sizes[i].bytes / (best[i] * 1000), "memset_gbps.%s",
+		qsort(pass_us[i], PASSES, sizeof(double), cmp_double);
+		if (sizes[i].bytes >= MEMSET_BYTES)
+			zero_bytes_per_us = sizes[i].bytes /
+					    pass_us[i][PASSES / 2];
+		us = pass_us[i][0];
+		printf("# memset %s: %.1fus, %.2f GB/s (median pass %.1fus)\n",
+		       sizes[i].name, us, sizes[i].bytes / (us * 1000),
+		       pass_us[i][PASSES / 2]);
+		figure(us, "memset_us.%s", sizes[i].name);
+		figure(sizes[i].bytes / (us * 1000), "memset_gbps.%s",
 		       sizes[i].name);
 	}
 }
@@ -618,8 +671,8 @@ struct series {
 	char what[32];		/* the figure's name, e.g. "alloc_cold" */
 	double *us;		/* nr_samples(sz) of them once all are taken */
 	unsigned int taken;
-	double best_p50;	/* the lowest p50 of a pass so far */
 	unsigned int late;	/* warm samples that waited for the zeroing */
+	struct pool_counts before;	/* the pool's, before a pass's samples */
 	__u64 hits, misses;	/* the pool's, during the samples */
 	bool counted;		/* the kernel counts them (not stock) */
 	bool failed;
@@ -685,6 +738,7 @@ static int sample_warm(struct series *s, double *us, unsigned int n)
 	    pooled < s->sz->bytes)
 		printf("# %s %s %s: the pool holds only %llu bytes\n",
 		       s->what, s->heap, s->sz->name, pooled);
+	pool_counts(s->heap, &s->before);
 
 	for (i = 0; i < n; i++) {
 		ret = pause_until_idle(s->heap, pause);
@@ -764,14 +818,15 @@ static void series_pass(struct series *s, unsigned int pass,
 {
 	unsigned int n = nr_samples(s->sz);
 	unsigned int end = n * (pass + 1) / passes;
-	struct pool_counts before, after;
 	double *us = s->us + s->taken;
-	struct stats st;
+	struct pool_counts after;
 	int ret;
 
 	if (s->failed || end <= s->taken)
 		return;
-	pool_counts(s->heap, &before);
+	/* A warm series counts from after its untimed first allocation. */
+	if (s->kind != SERIES_WARM)
+		pool_counts(s->heap, &s->before);
 	switch (s->kind) {
 	case SERIES_COLD:
 		ret = sample_cold(s, us, end - s->taken);
@@ -788,14 +843,11 @@ static void series_pass(struct series *s, unsigned int pass,
 		return;
 	}
 	pool_counts(s->heap, &after);
-	if (before.valid && after.valid) {
+	if (s->before.valid && after.valid) {
 		s->counted = true;
-		s->hits += after.hits - before.hits;
-		s->misses += after.misses - before.misses;
+		s->hits += after.hits - s->before.hits;
+		s->misses += after.misses - s->before.misses;
 	}
-	stats_of(us, end - s->taken, &st);
-	if (!s->taken || st.p50 < s->best_p50)
-		s->best_p50 = st.p50;
 	s->taken = end;
 }
 
@@ -807,23 +859,25 @@ static void report_late(const struct series *s)
 }
 
 /*
- * The figures of @s: p50 is the lowest of its passes' (see PASSES), p99
- * over every sample.
+ * The figures of @s: p50 at the VM's fast speed (fast_p50()), p99 over
+ * every sample.
  */
 static void series_report(struct series *s)
 {
 	struct stats st;
+	double fast;
 
 	if (!s->failed && s->taken) {
+		fast = fast_p50(s->us, s->taken);
 		stats_of(s->us, s->taken, &st);
-		printf("# %s %s %s: n=%u in %u passes, fastest pass p50=%.1fus\n",
-		       s->what, s->heap, s->sz->name, s->taken, PASSES,
-		       s->best_p50);
+		printf("# %s %s %s: n=%u in %u passes, p50 at the fast speed %.1fus\n",
+		       s->what, s->heap, s->sz->name, s->taken, PASSES, fast);
 		printf("# %s %s %s: all: p50=%.1fus p99=%.1fus min=%.1fus max=%.1fus\n",
 		       s->what, s->heap, s->sz->name, st.p50, st.p99, st.min,
 		       st.max);
-		figure(s->best_p50, "%s_us_p50.%s.%s", s->what, s->heap,
-		       s->sz->name);
+		if (fast >= 0)
+			figure(fast, "%s_us_p50.%s.%s", s->what, s->heap,
+			       s->sz->name);
 		figure(st.p99, "%s_us_p99.%s.%s", s->what, s->heap,
 		       s->sz->name);
 		if (s->counted && s->kind != SERIES_FREE)
@@ -1386,26 +1440,14 @@ struct dev_series {
 	int buf_fd;
 	double map[DEVICE_SAMPLES], unmap[DEVICE_SAMPLES];
 	double sync[DEVICE_SAMPLES];
-	double best[3];		/* map, unmap, sync: fastest pass p50 */
 	unsigned int taken;
 	bool failed;
 };
-
-/* Lower @best to the p50 of @n samples at @v, or set it on a first pass. */
-static void keep_fastest(double *best, double *v, unsigned int n, bool first)
-{
-	struct stats st;
-
-	stats_of(v, n, &st);
-	if (first || st.p50 < *best)
-		*best = st.p50;
-}
 
 static void dev_series_pass(int vgem, struct dev_series *d,
 			    unsigned int pass, unsigned int n)
 {
 	unsigned int end = n * (pass + 1) / DEVICE_PASSES, k = end - d->taken;
-	bool first = !d->taken;
 	int ret;
 
 	if (d->failed || !k)
@@ -1419,9 +1461,6 @@ static void dev_series_pass(int vgem, struct dev_series *d,
 		d->failed = true;
 		return;
 	}
-	keep_fastest(&d->best[0], d->map + d->taken, k, first);
-	keep_fastest(&d->best[1], d->unmap + d->taken, k, first);
-	keep_fastest(&d->best[2], d->sync + d->taken, k, first);
 	d->taken = end;
 }
 
@@ -1431,16 +1470,19 @@ static void dev_series_report(struct dev_series *d)
 	double *samples[] = { d->map, d->unmap, d->sync };
 	struct stats st;
 	unsigned int i;
+	double fast;
 
 	if (d->failed || !d->taken)
 		return;
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		fast = fast_p50(samples[i], d->taken);
 		stats_of(samples[i], d->taken, &st);
-		printf("# %s %s %s: n=%u in %u passes, fastest pass p50=%.1fus; all: p99=%.1fus\n",
+		printf("# %s %s %s: n=%u in %u passes, p50 at the fast speed %.1fus\n",
 		       names[i], opt.heap, d->sz->name, d->taken,
-		       DEVICE_PASSES, d->best[i], st.p99);
-		figure(d->best[i], "%s_us_p50.%s.%s", names[i], opt.heap,
-		       d->sz->name);
+		       DEVICE_PASSES, fast);
+		if (fast >= 0)
+			figure(fast, "%s_us_p50.%s.%s", names[i], opt.heap,
+			       d->sz->name);
 		figure(st.p99, "%s_us_p99.%s.%s", names[i], opt.heap,
 		       d->sz->name);
 	}
@@ -1688,6 +1730,8 @@ static void bench_accounting(int heap_fd)
 		for (i = 0; i < nr && !failed; i += 2) {
 			c = i / 2 % ARRAY_SIZE(acct_configs);
 			failed = enter_acct_config(&acct_configs[c]);
+			if (failed)
+				break;
 			series_pass(&s[i], pass, PASSES);
 			series_pass(&s[i + 1], pass, PASSES);
 		}
