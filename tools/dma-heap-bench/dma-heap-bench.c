@@ -344,20 +344,13 @@ static void stats_of(double *v, unsigned int n, struct stats *st)
  */
 static double fast_p50(const double *v, unsigned int n)
 {
-	unsigned int groups = n / FAST_GROUP, g, i;
+	unsigned int groups = n / FAST_GROUP, g;
 	double group[FAST_GROUP], *medians, p50;
 	struct stats st;
 
 	if (!groups) {
-		double *all = malloc(n * sizeof(*all));
-
-		if (!all) {
-			bench_error("%s: out of memory", __func__);
-			return -1;
-		}
-		memcpy(all, v, n * sizeof(*all));
-		stats_of(all, n, &st);
-		free(all);
+		memcpy(group, v, n * sizeof(*group));
+		stats_of(group, n, &st);
 		return st.p50;
 	}
 	medians = malloc(groups * sizeof(*medians));
@@ -366,8 +359,7 @@ static double fast_p50(const double *v, unsigned int n)
 		return -1;
 	}
 	for (g = 0; g < groups; g++) {
-		for (i = 0; i < FAST_GROUP; i++)
-			group[i] = v[g * FAST_GROUP + i];
+		memcpy(group, v + g * FAST_GROUP, sizeof(group));
 		stats_of(group, FAST_GROUP, &st);
 		medians[g] = st.p50;
 	}
