@@ -8,10 +8,11 @@
  * tried without reclaim: when memory is fragmented it is cheaper to fall
  * back to smaller blocks than to compact.
  *
- * Blocks come from and go back to the heap's pool, which the registry
- * makes from system_heap_pool_ops: with the node's "pool-size", freed
- * blocks are kept, zeroed, for the next buffer; without, every block
- * goes straight to and from the buddy allocator.
+ * Blocks of 64 KiB and 1 MiB come from and go back to the heap's pool,
+ * which the registry makes from system_heap_pool_ops: with the node's
+ * "pool-size", freed blocks are kept, zeroed, for the next buffer;
+ * without, they go straight to and from the buddy allocator. Single
+ * pages always do: a buffer under 64 KiB never touches the pool.
  *
  * Not for: how a buffer is exported or mapped (heap-buffer.c), how the
  * pool keeps and zeroes blocks (page-pool.c).
@@ -87,13 +88,29 @@ static unsigned int system_heap_pool_orders(void *unused, unsigned int *orders)
 }
 
 /*
+ * A single page, which the pool never keeps: straight from the page
+ * allocator, as on every small buffer's path, without the pool's lookup
+ * of its lists. Cleaned for an uncached heap, as the pool would.
+ */
+static struct page *system_heap_alloc_page(const struct dma_heap_instance *inst)
+{
+	struct page *page = system_heap_buddy_alloc(NULL, 0);
+
+	if (page && inst->uncached && dma_heap_clean_pages(page, 1)) {
+		__free_page(page);
+		return NULL;
+	}
+	return page;
+}
+
+/*
  * Allocate the largest block that fits in @remaining bytes and is not
  * larger than @max_order, so that a request never ends with a block
  * bigger than what is left of it.
  */
-static struct page *system_heap_alloc_largest(struct dma_heap_pool *pool,
-					      unsigned long remaining,
-					      unsigned int max_order)
+static struct page *
+system_heap_alloc_largest(const struct dma_heap_instance *inst,
+			  unsigned long remaining, unsigned int max_order)
 {
 	struct page *page;
 	unsigned int i;
@@ -103,7 +120,9 @@ static struct page *system_heap_alloc_largest(struct dma_heap_pool *pool,
 
 		if (order > max_order || remaining < (PAGE_SIZE << order))
 			continue;
-		page = dma_heap_pool_alloc(pool, order);
+		if (!order)
+			return system_heap_alloc_page(inst);
+		page = dma_heap_pool_alloc(inst->pool, order);
 		if (page)
 			return page;
 	}
@@ -117,7 +136,10 @@ static void system_heap_free_pages(struct dma_heap_pool *pool,
 
 	list_for_each_entry_safe(page, next, pages, lru) {
 		list_del(&page->lru);
-		dma_heap_pool_free(pool, page, compound_order(page));
+		if (compound_order(page))
+			dma_heap_pool_free(pool, page, compound_order(page));
+		else
+			__free_page(page);
 	}
 }
 
@@ -137,33 +159,49 @@ struct system_heap_buffer {
 	unsigned int nr_pages;
 };
 
-/* The pool has taken the blocks: what is left of the buffer goes. */
-static void system_heap_batch_release(struct dma_heap_pool_batch *batch)
+/* Give back @nr single pages, the entries of a table from @sgl on. */
+static void system_heap_free_single(struct scatterlist *sgl, unsigned int nr)
 {
-	struct system_heap_buffer *buf = container_of(batch, typeof(*buf),
-						      batch);
+	struct scatterlist *sg;
+	unsigned int i;
 
+	for_each_sg(sgl, sg, nr, i)
+		__free_page(sg_page(sg));
+}
+
+/* Its memory is given back: what is left of the buffer goes. */
+static void system_heap_buffer_free(struct system_heap_buffer *buf)
+{
 	dma_heap_buffer_free_sgt(&buf->base);
 	kfree(buf);
 }
 
+/* The pool has taken the blocks. */
+static void system_heap_batch_release(struct dma_heap_pool_batch *batch)
+{
+	system_heap_buffer_free(container_of(batch, struct system_heap_buffer,
+					     batch));
+}
+
 /*
  * The single pages go straight back to the page allocator (fewer than 16
- * unless memory was too fragmented for larger blocks); the pooled blocks
- * go to the pool as one batch, with the buffer that holds it, so the
- * free takes the same time for any size, and the sg_table and the buffer
- * are freed later, by whoever splits the batch.
+ * unless memory was too fragmented for larger blocks), as they came. A
+ * buffer of nothing else (any buffer under 64 KiB) is gone then; the
+ * pooled blocks of any other go to the pool as one batch, with the buffer
+ * that holds it, so the free takes the same time for any size, and the
+ * sg_table and the buffer are freed later, by whoever splits the batch.
  */
 static void system_heap_release(struct dma_heap_buffer *buffer)
 {
 	struct system_heap_buffer *buf = container_of(buffer, typeof(*buf),
 						      base);
 	struct dma_heap_instance *inst = buffer->priv;
-	struct scatterlist *sg;
-	unsigned int i;
 
-	for_each_sg(buf->pages_sg, sg, buf->nr_pages, i)
-		dma_heap_pool_free(inst->pool, sg_page(sg), 0);
+	system_heap_free_single(buf->pages_sg, buf->nr_pages);
+	if (buf->nr_pages == buffer->sgt.orig_nents) {
+		system_heap_buffer_free(buf);
+		return;
+	}
 
 	buf->batch.sgt = &buffer->sgt;
 	buf->batch.nents = buffer->sgt.orig_nents - buf->nr_pages;
@@ -206,8 +244,8 @@ static const struct dma_heap_buffer_ops system_heap_buffer_ops = {
 };
 
 /* Collect blocks for @len bytes on @pages; returns how many there are. */
-static int system_heap_collect(struct dma_heap_pool *pool, unsigned long len,
-			       struct list_head *pages)
+static int system_heap_collect(const struct dma_heap_instance *inst,
+			       unsigned long len, struct list_head *pages)
 {
 	unsigned int max_order = system_heap_orders[0];
 	unsigned long remaining = len;
@@ -219,7 +257,7 @@ static int system_heap_collect(struct dma_heap_pool *pool, unsigned long len,
 		if (fatal_signal_pending(current))
 			return -EINTR;
 
-		page = system_heap_alloc_largest(pool, remaining, max_order);
+		page = system_heap_alloc_largest(inst, remaining, max_order);
 		if (!page)
 			return -ENOMEM;
 
@@ -229,6 +267,48 @@ static int system_heap_collect(struct dma_heap_pool *pool, unsigned long len,
 		nents++;
 	}
 	return nents;
+}
+
+/*
+ * A buffer smaller than the smallest block (64 KiB) is made of single
+ * pages, as many as its size says: its table is made first and filled as
+ * they come, without the list that a larger buffer collects its blocks on
+ * before it knows how many there are. Under 16 pages, a killed task waits
+ * for no signal check.
+ */
+static bool system_heap_only_pages(unsigned long len)
+{
+	unsigned int smallest = ARRAY_SIZE(system_heap_orders) - 2;
+
+	return len < (PAGE_SIZE << system_heap_orders[smallest]);
+}
+
+static int system_heap_fill_small(struct system_heap_buffer *buf,
+				  const struct dma_heap_instance *inst,
+				  unsigned int nr_pages)
+{
+	struct sg_table *sgt = &buf->base.sgt;
+	struct scatterlist *sg;
+	struct page *page;
+	unsigned int i;
+	int ret;
+
+	ret = dma_heap_buffer_alloc_sgt(&buf->base, nr_pages);
+	if (ret)
+		return ret;
+
+	for_each_sgtable_sg(sgt, sg, i) {
+		page = system_heap_alloc_page(inst);
+		if (!page) {
+			system_heap_free_single(sgt->sgl, i);
+			dma_heap_buffer_free_sgt(&buf->base);
+			return -ENOMEM;
+		}
+		sg_set_page(sg, page, PAGE_SIZE, 0);
+	}
+	buf->pages_sg = sgt->sgl;
+	buf->nr_pages = nr_pages;
+	return 0;
 }
 
 /* Fill @buf's table with the blocks on @pages, noting its single pages. */
@@ -255,18 +335,30 @@ static int system_heap_fill_sgt(struct system_heap_buffer *buf, int nents,
 	return 0;
 }
 
+/* Give @buf the blocks of @len bytes, largest first; none on failure. */
+static int system_heap_fill_large(struct system_heap_buffer *buf,
+				  const struct dma_heap_instance *inst,
+				  unsigned long len)
+{
+	LIST_HEAD(pages);
+	int nents, ret;
+
+	nents = system_heap_collect(inst, len, &pages);
+	ret = nents < 0 ? nents : system_heap_fill_sgt(buf, nents, &pages);
+	if (ret)
+		system_heap_free_pages(inst->pool, &pages);
+	return ret;
+}
+
 static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 					    struct dma_heap_instance *inst,
 					    unsigned long len, u32 fd_flags)
 {
-	struct dma_heap_pool *pool = inst->pool;
 	struct system_heap_buffer *buf;
 	struct dma_heap_buffer *buffer;
-	LIST_HEAD(pages);
-	int nents;
 	int ret;
 
-	if (!system_heap_may_take(pool, len))
+	if (!system_heap_may_take(inst->pool, len))
 		return ERR_PTR(-ENOMEM);
 
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
@@ -274,25 +366,19 @@ static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 		return ERR_PTR(-ENOMEM);
 	buffer = &buf->base;
 
-	nents = system_heap_collect(pool, len, &pages);
-	if (nents < 0) {
-		ret = nents;
-		goto err_free_pages;
+	if (system_heap_only_pages(len))
+		ret = system_heap_fill_small(buf, inst, len >> PAGE_SHIFT);
+	else
+		ret = system_heap_fill_large(buf, inst, len);
+	if (ret) {
+		kfree(buf);
+		return ERR_PTR(ret);
 	}
-
-	ret = system_heap_fill_sgt(buf, nents, &pages);
-	if (ret)
-		goto err_free_pages;
 
 	dma_heap_buffer_init(buffer, heap, inst, &system_heap_buffer_ops, len);
 	buffer->priv = inst;
 	/* On failure the exporter has released the buffer. */
 	return dma_heap_buffer_export(buffer, fd_flags);
-
-err_free_pages:
-	system_heap_free_pages(pool, &pages);
-	kfree(buf);
-	return ERR_PTR(ret);
 }
 
 static void *system_heap_create(const struct dma_heap_desc *desc)
