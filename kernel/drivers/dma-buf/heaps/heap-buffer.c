@@ -505,6 +505,23 @@ static int dma_heap_buffer_unprotect(struct dma_heap_buffer *buffer)
 	return 0;
 }
 
+/*
+ * Count a buffer in (@sign 1) or out (-1) of @stats on this CPU. Both
+ * counts change in one section without preemption, by plain adds rather
+ * than two atomic per-CPU operations: only process context writes them
+ * (an allocation, or a dma-buf's release, which fput() never runs in an
+ * interrupt), so nothing on this CPU can come in between.
+ */
+static void dma_heap_count_live(struct dma_heap_buffer_stats *stats,
+				size_t len, int sign)
+{
+	struct dma_heap_buffer_counts *c = get_cpu_ptr(stats->live);
+
+	WRITE_ONCE(c->bytes, c->bytes + sign * (s64)len);
+	WRITE_ONCE(c->buffers, c->buffers + sign);
+	put_cpu_ptr(stats->live);
+}
+
 static void dma_heap_buffer_release(struct dma_buf *dmabuf)
 {
 	struct dma_heap_buffer *buffer = dmabuf->priv;
@@ -531,8 +548,7 @@ static void dma_heap_buffer_release(struct dma_buf *dmabuf)
 		return;
 	buffer->ops->release(buffer);
 	if (stats) {
-		this_cpu_sub(stats->live->bytes, len);
-		this_cpu_dec(stats->live->buffers);
+		dma_heap_count_live(stats, len, -1);
 		/* The memory is back: pairs with the registry's acquire. */
 		if (stats->count_released)
 			atomic64_inc_return_release(&stats->released);
@@ -807,8 +823,7 @@ void dma_heap_buffer_count_in(struct dma_buf *dmabuf,
 	buffer->stats = stats;
 	buffer->objcg = objcg;
 	buffer->charged = charged;
-	this_cpu_add(stats->live->bytes, buffer->len);
-	this_cpu_inc(stats->live->buffers);
+	dma_heap_count_live(stats, buffer->len, 1);
 }
 
 /*
