@@ -454,17 +454,18 @@ struct dma_heap_buffer {
 	bool uncached;
 	bool no_linear_map;
 	bool no_pages;
+	bool protected;
+	/* Under @lock; here, where it fills the bools' word. */
+	unsigned int vmap_cnt;
 	phys_addr_t phys;
 	void __iomem *io_vaddr;
 	struct dma_heap_protector *protector;
-	bool protected;
 	struct dma_heap_buffer_stats *stats;
 	struct obj_cgroup *objcg;
 	size_t charged;
 
 	struct mutex lock;		/* see @lock above */
 	struct list_head attachments;
-	unsigned int vmap_cnt;
 	void *vaddr;
 };
 
