@@ -141,7 +141,8 @@ static struct shrinker *dma_heap_pool_shrinker;
 
 /*
  * Change a pool's kept bytes; called with the pool's lock held. Written
- * once, for the shrinker's count, which reads it without the lock.
+ * once, for the shrinker's count and dma_heap_pool_alloc()'s look at an
+ * empty pool, which read it without the lock.
  */
 static void pool_account(struct dma_heap_pool *pool, long bytes)
 {
@@ -384,14 +385,22 @@ struct page *dma_heap_pool_alloc(struct dma_heap_pool *pool,
 {
 	struct dma_heap_pool_list *pl = pool_list(pool, order);
 	struct dma_heap_pool_batch *batch;
-	struct page *page;
+	struct page *page = NULL;
 	bool dirty;
 
 	if (!pool->max_bytes || !pl)
 		return pool_new_block(pool, order);
 
-	while (!(page = pool_take(pool, pl, &dirty, &batch)) && batch)
-		pool_split_batch(pool, batch);
+	/*
+	 * An empty pool is not locked: allocations from it (after a drain,
+	 * or of a size nobody frees) go to the heap's memory as directly as
+	 * without a pool. A block kept meanwhile is missed, as it would be
+	 * had it come a moment later.
+	 */
+	if (READ_ONCE(pool->pooled_bytes)) {
+		while (!(page = pool_take(pool, pl, &dirty, &batch)) && batch)
+			pool_split_batch(pool, batch);
+	}
 
 	if (!page) {
 		/* A miss is a block the heap's memory gave instead. */
