@@ -373,6 +373,15 @@ static struct dma_heap *declare_heap(struct kunit *test,
 	return heap;
 }
 
+/* The pool of @heap, which must have one. */
+static struct dma_heap_pool *pool_of(struct kunit *test, struct dma_heap *heap)
+{
+	struct dma_heap_pool *pool = dma_heap_get_pool(heap);
+
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	return pool;
+}
+
 static struct dma_buf *alloc_from(struct dma_heap *heap, size_t len)
 {
 	return dma_heap_buffer_alloc(heap, len, O_RDWR, 0);
@@ -888,6 +897,56 @@ static void type_unregistered_under_live_buffer(struct kunit *test)
 	dma_heap_undeclare(desc.name);
 }
 
+/*
+ * A buffer under 64 KiB is single pages, which the pool never keeps: it
+ * neither asks the pool nor gives it anything back. A larger buffer's
+ * single pages do not reach the pool either, only its blocks.
+ */
+static void system_small_buffers_bypass_the_pool(struct kunit *test)
+{
+	struct dma_heap_desc desc = {
+		.name = "kunit-system-small",
+		.compatible = "linux,dma-heap-system",
+		.pool_size = SZ_4M,
+	};
+	struct dma_heap_pool_stats stats;
+	struct dma_heap_buffer *buffer;
+	struct dma_heap_pool *pool;
+	struct scatterlist *sg;
+	struct dma_heap *heap;
+	struct dma_buf *dmabuf;
+	unsigned int i;
+
+	heap = declare_heap(test, &desc);
+	pool = pool_of(test, heap);
+
+	dmabuf = alloc_from(heap, SZ_64K - PAGE_SIZE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	buffer = dmabuf->priv;
+	KUNIT_EXPECT_EQ(test, buffer->sgt.orig_nents, SZ_64K / PAGE_SIZE - 1);
+	for_each_sgtable_sg(&buffer->sgt, sg, i) {
+		KUNIT_EXPECT_EQ(test, sg->length, PAGE_SIZE);
+		KUNIT_EXPECT_EQ(test, sg->offset, 0);
+	}
+	expect_zeroed(test, dmabuf);
+	put_and_flush(dmabuf);
+	dma_heap_pool_get_stats(pool, &stats);
+	KUNIT_EXPECT_EQ(test, stats.hits + stats.misses, 0);
+	KUNIT_EXPECT_EQ(test, stats.pooled_bytes, 0);
+
+	/* One block from the pool and two pages from the page allocator. */
+	dmabuf = alloc_from(heap, SZ_64K + SZ_8K);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	buffer = dmabuf->priv;
+	KUNIT_EXPECT_EQ(test, buffer->sgt.orig_nents, 3);
+	expect_zeroed(test, dmabuf);
+	put_and_flush(dmabuf);
+	dma_heap_pool_get_stats(pool, &stats);
+	KUNIT_EXPECT_EQ(test, stats.hits + stats.misses, 1);
+	/* The shrinker may have emptied the pool since, never overfilled it. */
+	KUNIT_EXPECT_LE(test, stats.pooled_bytes, SZ_64K);
+}
+
 static void system_pool_recycles_zeroed_blocks(struct kunit *test)
 {
 	struct dma_heap_desc desc = {
@@ -903,8 +962,7 @@ static void system_pool_recycles_zeroed_blocks(struct kunit *test)
 	unsigned int round;
 
 	heap = declare_heap(test, &desc);
-	pool = dma_heap_get_pool(heap);
-	KUNIT_ASSERT_NOT_NULL(test, pool);
+	pool = pool_of(test, heap);
 	dma_heap_pool_wait_idle(pool);
 	dma_heap_pool_get_stats(pool, &stats);
 	KUNIT_EXPECT_EQ(test, stats.pooled_bytes, SZ_1M);
@@ -1231,6 +1289,10 @@ static void uncached_heaps_clean_what_they_hand_out(struct kunit *test)
 		.uncached = c->uncached,
 		.pool_size = c->pool_size,
 	};
+	/* Blocks only; single pages only (small); a block and pages. */
+	static const size_t sizes[] = {
+		SZ_256K + SZ_64K, SZ_8K + SZ_4K, SZ_64K + SZ_8K,
+	};
 	struct clean_log *log;
 	struct dma_heap *heap;
 	struct dma_buf *dmabuf;
@@ -1247,8 +1309,8 @@ static void uncached_heaps_clean_what_they_hand_out(struct kunit *test)
 	log = clean_log_start(test);
 	heap = declare_heap(test, &desc);
 
-	for (round = 0; round < 6; round++) {
-		dmabuf = alloc_from(heap, SZ_256K + SZ_64K);
+	for (round = 0; round < 2 * ARRAY_SIZE(sizes); round++) {
+		dmabuf = alloc_from(heap, sizes[round % ARRAY_SIZE(sizes)]);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
 		expect_cleaned(test, log, dmabuf, c->uncached);
 		expect_zeroed(test, dmabuf);
@@ -1930,6 +1992,7 @@ static void firewalled_memory_is_never_written(struct kunit *test)
 
 static struct kunit_case dma_heap_types_cases[] = {
 	KUNIT_CASE(chunk_pool_recycles_zeroed_chunks),
+	KUNIT_CASE(system_small_buffers_bypass_the_pool),
 	KUNIT_CASE(system_pool_recycles_zeroed_blocks),
 	KUNIT_CASE(type_unregistered_under_live_buffer),
 	KUNIT_CASE(declare_twice_makes_one_heap),
