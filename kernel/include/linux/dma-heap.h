@@ -175,6 +175,7 @@ struct dma_heap_desc {
 	struct fwnode_handle *node;
 };
 
+struct dma_heap_buffer_stats;
 struct dma_heap_pool;
 struct dma_heap_pool_ops;
 
@@ -192,12 +193,16 @@ struct dma_heap_pool_ops;
  *		has it protect each buffer before export and give it back
  *		after its last user (dma_heap_buffer_init() passes it on);
  *		a protected heap is uncached and keeps no pool
+ * @stats:	the heap's live buffers, kept by the registry: the exporter
+ *		counts each buffer in once exported and out once released
+ *		(dma_heap_buffer_init() passes them on), or NULL
  */
 struct dma_heap_instance {
 	void *priv;
 	struct dma_heap_pool *pool;
 	bool uncached;
 	struct dma_heap_protector *protector;
+	struct dma_heap_buffer_stats *stats;
 };
 
 /**

@@ -8,9 +8,9 @@
  * userspace, vmap for the kernel, release) is the same for all of them and
  * lives here, once. Heap types never implement struct dma_buf_ops.
  *
- * It also keeps a heap's live-buffer counts, where the heap's registrar
- * asked for them (dma_heap_buffer_count_in()), and holds the heap as a
- * user for as long as a buffer lives.
+ * It also keeps a heap's live-buffer counts, where the heap's instance
+ * has them (&dma_heap_instance.stats), and holds the heap as a user for
+ * as long as a buffer lives.
  *
  * Not for: allocating or zeroing memory, pooling, fallback.
  */
@@ -661,7 +661,7 @@ void dma_heap_buffer_init(struct dma_heap_buffer *buffer,
 	buffer->io_vaddr = NULL;
 	buffer->protector = inst->protector;
 	buffer->protected = false;
-	buffer->stats = NULL;
+	buffer->stats = inst->stats;
 	buffer->objcg = NULL;
 	buffer->charged = 0;
 	/*
@@ -719,8 +719,12 @@ struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
 	dmabuf = dma_buf_export(&exp_info);
 	if (IS_ERR(dmabuf) && dma_heap_buffer_unprotect(buffer))
 		return dmabuf;	/* leaked, and the heap with it */
-	if (!IS_ERR(dmabuf))
+	if (!IS_ERR(dmabuf)) {
+		/* Counted out by dma_heap_buffer_release(), and only there. */
+		if (buffer->stats)
+			dma_heap_count_live(buffer->stats, buffer->len, 1);
 		return dmabuf;
+	}
 
 err_release:
 	/* @buffer is the type's from here: @heap is what is left to put. */
@@ -802,28 +806,23 @@ void dma_heap_uncharge(struct obj_cgroup *objcg, size_t len) { }
 #endif
 
 /*
- * Count a buffer just exported from this file's dma_heap_buffer_export()
- * in @stats until it is released, and uncharge @objcg for it then (a
- * charge of dma_heap_charge() of @charged bytes, or NULL). For the
- * registry, which keeps the counts of the heaps it made; @stats must live
- * as long as the heap.
+ * Have a buffer just exported from this file's dma_heap_buffer_export()
+ * uncharge @objcg at its release: a charge of dma_heap_charge() of
+ * @charged bytes, made for it. For the registry, which charges.
  */
-void dma_heap_buffer_count_in(struct dma_buf *dmabuf,
-			      struct dma_heap_buffer_stats *stats,
-			      struct obj_cgroup *objcg, size_t charged)
+void dma_heap_buffer_take_charge(struct dma_buf *dmabuf,
+				 struct obj_cgroup *objcg, size_t charged)
 {
 	struct dma_heap_buffer *buffer = dmabuf->priv;
 
 	if (WARN_ON_ONCE((dmabuf->ops != &dma_heap_buffer_ops &&
 			  dmabuf->ops != &dma_heap_protected_buffer_ops) ||
-			 buffer->stats)) {
+			 buffer->objcg)) {
 		dma_heap_uncharge(objcg, charged);
 		return;
 	}
-	buffer->stats = stats;
 	buffer->objcg = objcg;
 	buffer->charged = charged;
-	dma_heap_count_live(stats, buffer->len, 1);
 }
 
 /*

@@ -32,9 +32,8 @@ bool dma_heap_has_ops(struct dma_heap *heap, const struct dma_heap_ops *ops);
 extern bool dma_heap_mem_accounting;
 
 /* The exporter, for the registry. */
-void dma_heap_buffer_count_in(struct dma_buf *dmabuf,
-			      struct dma_heap_buffer_stats *stats,
-			      struct obj_cgroup *objcg, size_t charged);
+void dma_heap_buffer_take_charge(struct dma_buf *dmabuf,
+				 struct obj_cgroup *objcg, size_t charged);
 int dma_heap_charge(size_t len, struct obj_cgroup **objcg);
 void dma_heap_uncharge(struct obj_cgroup *objcg, size_t len);
 int dma_heap_buffer_stats_init(struct dma_heap_buffer_stats *stats,

@@ -264,7 +264,8 @@ static struct dma_buf *registry_allocate_one(struct dma_heap *heap,
 		return ERR_PTR(-EDQUOT);
 	dmabuf = rh->type->allocate(heap, &rh->inst, len, fd_flags);
 	if (!IS_ERR(dmabuf)) {
-		dma_heap_buffer_count_in(dmabuf, &rh->stats, objcg, len);
+		if (objcg)
+			dma_heap_buffer_take_charge(dmabuf, objcg, len);
 		return dmabuf;
 	}
 	dma_heap_uncharge(objcg, len);
@@ -713,6 +714,7 @@ static struct registered_heap *registered_heap_alloc(struct dma_heap_decl *decl,
 	rh->inst.uncached = desc->uncached ||
 			    type->caching == DMA_HEAP_UNCACHED_ONLY;
 	rh->inst.protector = prot;
+	rh->inst.stats = &rh->stats;
 	/* The CPU never caches a protected heap's memory. */
 	if (prot)
 		rh->inst.uncached = true;
