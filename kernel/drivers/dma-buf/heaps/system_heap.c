@@ -12,7 +12,8 @@
  * which the registry makes from system_heap_pool_ops: with the node's
  * "pool-size", freed blocks are kept, zeroed, for the next buffer;
  * without, they go straight to and from the buddy allocator. Single
- * pages always do: a buffer under 64 KiB never touches the pool.
+ * pages always do: a buffer smaller than 64 KiB takes nothing from the
+ * pool and gives it nothing.
  *
  * Not for: how a buffer is exported or mapped (heap-buffer.c), how the
  * pool keeps and zeroes blocks (page-pool.c).
@@ -50,8 +51,13 @@
 	((GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY | \
 	  __GFP_COMP) & ~__GFP_RECLAIM)
 
+/* The smallest block but a page: 64 KiB with 4 KiB pages. */
+#define SYSTEM_HEAP_SMALL_BLOCK_ORDER	4
+
 /* Block sizes tried, largest first: 1 MiB, 64 KiB and one page. */
-static const unsigned int system_heap_orders[] = { 8, 4, 0 };
+static const unsigned int system_heap_orders[] = {
+	8, SYSTEM_HEAP_SMALL_BLOCK_ORDER, 0
+};
 
 /*
  * Block sizes the pool keeps: not single pages. The page allocator hands
@@ -59,7 +65,9 @@ static const unsigned int system_heap_orders[] = { 8, 4, 0 };
  * zeroing one costs less than keeping it would save; a stream of small
  * buffers from several threads would only contend on the pool's lock.
  */
-static const unsigned int system_heap_pooled_orders[] = { 8, 4 };
+static const unsigned int system_heap_pooled_orders[] = {
+	8, SYSTEM_HEAP_SMALL_BLOCK_ORDER
+};
 
 /* Where blocks come from and go to; the registry puts a pool between. */
 static struct page *system_heap_buddy_alloc(void *unused, unsigned int order)
@@ -270,17 +278,15 @@ static int system_heap_collect(const struct dma_heap_instance *inst,
 }
 
 /*
- * A buffer smaller than the smallest block (64 KiB) is made of single
- * pages, as many as its size says: its table is made first and filled as
- * they come, without the list that a larger buffer collects its blocks on
- * before it knows how many there are. Under 16 pages, a killed task waits
- * for no signal check.
+ * A buffer smaller than the smallest block is made of single pages, as
+ * many as its size says: its table is made first and filled as they come,
+ * without the list that a larger buffer collects its blocks on before it
+ * knows how many there are. At 15 pages at most, it needs no check for
+ * a killed task on the way.
  */
 static bool system_heap_only_pages(unsigned long len)
 {
-	unsigned int smallest = ARRAY_SIZE(system_heap_orders) - 2;
-
-	return len < (PAGE_SIZE << system_heap_orders[smallest]);
+	return len < (PAGE_SIZE << SYSTEM_HEAP_SMALL_BLOCK_ORDER);
 }
 
 static int system_heap_fill_small(struct system_heap_buffer *buf,
