@@ -505,21 +505,12 @@ static int dma_heap_buffer_unprotect(struct dma_heap_buffer *buffer)
 	return 0;
 }
 
-/*
- * Count a buffer in (@sign 1) or out (-1) of @stats on this CPU. Both
- * counts change in one section without preemption, by plain adds rather
- * than two atomic per-CPU operations: only process context writes them
- * (an allocation, or a dma-buf's release, which fput() never runs in an
- * interrupt), so nothing on this CPU can come in between.
- */
+/* Count a buffer in (@sign 1) or out (-1) of @stats, on this CPU. */
 static void dma_heap_count_live(struct dma_heap_buffer_stats *stats,
 				size_t len, int sign)
 {
-	struct dma_heap_buffer_counts *c = get_cpu_ptr(stats->live);
-
-	WRITE_ONCE(c->bytes, c->bytes + sign * (s64)len);
-	WRITE_ONCE(c->buffers, c->buffers + sign);
-	put_cpu_ptr(stats->live);
+	this_cpu_add(stats->live->bytes, sign * (s64)len);
+	this_cpu_add(stats->live->buffers, sign);
 }
 
 static void dma_heap_buffer_release(struct dma_buf *dmabuf)
