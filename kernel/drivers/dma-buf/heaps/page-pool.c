@@ -486,7 +486,12 @@ void dma_heap_pool_free_batch(struct dma_heap_pool *pool,
 {
 	bool keep;
 
-	if (batch->nents <= 1) {
+	/*
+	 * A batch counted as no bytes would leave the pool looking empty to
+	 * allocations (see dma_heap_pool_alloc()) and to the shrinker, with
+	 * its blocks never split: the heap miscounted it, so it is split now.
+	 */
+	if (batch->nents <= 1 || WARN_ON_ONCE(!batch->bytes)) {
 		pool_free_batch_blocks(pool, batch);
 		return;
 	}
