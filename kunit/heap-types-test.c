@@ -898,9 +898,10 @@ static void type_unregistered_under_live_buffer(struct kunit *test)
 }
 
 /*
- * A buffer under 64 KiB is single pages, which the pool never keeps: it
- * neither asks the pool nor gives it anything back. A larger buffer's
- * single pages do not reach the pool either, only its blocks.
+ * A buffer smaller than the system heap's smallest block (64K with 4K
+ * pages) is single pages, which the pool never keeps: it takes none from
+ * the pool and leaves none in it. A larger buffer's single pages do not
+ * reach the pool either, only its blocks.
  */
 static void system_small_buffers_bypass_the_pool(struct kunit *test)
 {
@@ -909,6 +910,8 @@ static void system_small_buffers_bypass_the_pool(struct kunit *test)
 		.compatible = "linux,dma-heap-system",
 		.pool_size = SZ_4M,
 	};
+	/* The system heap's smallest block: 16 pages. */
+	const size_t block = 16 * PAGE_SIZE;
 	struct dma_heap_pool_stats stats;
 	struct dma_heap_buffer *buffer;
 	struct dma_heap_pool *pool;
@@ -920,10 +923,10 @@ static void system_small_buffers_bypass_the_pool(struct kunit *test)
 	heap = declare_heap(test, &desc);
 	pool = pool_of(test, heap);
 
-	dmabuf = alloc_from(heap, SZ_64K - PAGE_SIZE);
+	dmabuf = alloc_from(heap, block - PAGE_SIZE);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
 	buffer = dmabuf->priv;
-	KUNIT_EXPECT_EQ(test, buffer->sgt.orig_nents, SZ_64K / PAGE_SIZE - 1);
+	KUNIT_EXPECT_EQ(test, buffer->sgt.orig_nents, block / PAGE_SIZE - 1);
 	for_each_sgtable_sg(&buffer->sgt, sg, i) {
 		KUNIT_EXPECT_EQ(test, sg->length, PAGE_SIZE);
 		KUNIT_EXPECT_EQ(test, sg->offset, 0);
@@ -935,7 +938,7 @@ static void system_small_buffers_bypass_the_pool(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats.pooled_bytes, 0);
 
 	/* One block from the pool and two pages from the page allocator. */
-	dmabuf = alloc_from(heap, SZ_64K + SZ_8K);
+	dmabuf = alloc_from(heap, block + 2 * PAGE_SIZE);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
 	buffer = dmabuf->priv;
 	KUNIT_EXPECT_EQ(test, buffer->sgt.orig_nents, 3);
@@ -944,7 +947,7 @@ static void system_small_buffers_bypass_the_pool(struct kunit *test)
 	dma_heap_pool_get_stats(pool, &stats);
 	KUNIT_EXPECT_EQ(test, stats.hits + stats.misses, 1);
 	/* The shrinker may have emptied the pool since, never overfilled it. */
-	KUNIT_EXPECT_LE(test, stats.pooled_bytes, SZ_64K);
+	KUNIT_EXPECT_LE(test, stats.pooled_bytes, block);
 }
 
 static void system_pool_recycles_zeroed_blocks(struct kunit *test)
@@ -1289,7 +1292,7 @@ static void uncached_heaps_clean_what_they_hand_out(struct kunit *test)
 		.uncached = c->uncached,
 		.pool_size = c->pool_size,
 	};
-	/* Blocks only; single pages only (small); a block and pages. */
+	/* With 4K pages: blocks only; single pages only; a block and pages. */
 	static const size_t sizes[] = {
 		SZ_256K + SZ_64K, SZ_8K + SZ_4K, SZ_64K + SZ_8K,
 	};

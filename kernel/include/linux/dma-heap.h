@@ -383,7 +383,7 @@ struct dma_heap_buffer_counts {
  * @count_released: whether the heap's allocations look at @released
  *
  * Kept by whoever registered the heap (the registry, for declared heaps)
- * and updated by the exporter for each buffer counted in.
+ * and updated by the exporter for each buffer of an instance with @stats.
  */
 struct dma_heap_buffer_stats {
 	struct dma_heap_buffer_counts __percpu *live;
