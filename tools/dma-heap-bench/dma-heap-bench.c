@@ -696,8 +696,8 @@ struct series {
  * Cold: every sample starts from an empty pool. Its warm-up is an
  * allocation of the same size, from the same empty pool, held until the
  * timed one is done: it takes the whole path the timed one takes, and
- * leaves the pool empty for it. Returns 0, or -1 once the reason is
- * reported.
+ * leaves the pool empty for it. The pool is drained again at the end.
+ * Returns 0, or -1 once the reason is reported.
  */
 static int sample_cold(struct series *s, double *us, unsigned int n)
 {
@@ -734,6 +734,17 @@ static int sample_cold(struct series *s, double *us, unsigned int n)
 			return -1;
 		}
 		close(fd);
+	}
+	/*
+	 * Both buffers went to the pool: drained again, so that the next
+	 * share of a series (a warm one, whose free needs room) finds the
+	 * pool as this one did, not full of twice the largest size.
+	 */
+	ret = drain_pool(s->heap, &left);
+	if (ret && ret != -EBUSY) {
+		bench_error("%s.%s.%s: writing " HU_DROP_CACHES ": %s",
+			    s->what, s->heap, s->sz->name, strerror(-ret));
+		return -1;
 	}
 	return 0;
 }
