@@ -28,8 +28,8 @@
  *	close() of a buffer, which drops its last reference, after the same
  *	pause at every size, with the pool's background zeroing done
  *   free_us_{p50,p99}.udmabuf.4K   (where the kernel has /dev/udmabuf)
- *	the same for a one-page udmabuf: the floor under every heap's free
- *	(see sample_free())
+ *	the same for a one-page udmabuf, the reference ("floor") that every
+ *	heap's free is set against (see sample_free())
  *   throughput_gbps.<heap>.<size>   (1M and up)
  *	allocate and close back to back for a fixed time
  *   ops_per_s.<heap>.<size>.<threads>t   (4K and 64K; 1 and 2 threads)
@@ -147,7 +147,6 @@
 #define EXIT_USAGE	HU_EXIT_USAGE
 
 #define SZ_1M		0x100000ULL
-#define SZ_4K		0x1000ULL
 #define NSEC_PER_USEC	1000ULL
 #define NSEC_PER_MSEC	1000000ULL
 
@@ -455,15 +454,17 @@ static int alloc_free(int heap_fd, __u64 len)
 }
 
 /*
- * The floor under every free: udmabuf, a dma-buf exporter of the kernel's
- * own, made to give back one page of a memfd. Its release is a few lines,
- * so closing one costs what the dma-buf core and the VFS take to release
- * any dma-buf: the same code on both kernels.
+ * The floor, a reference for every free: udmabuf, a dma-buf exporter of
+ * the kernel's own, made to hand out one page of a memfd. Closing one
+ * costs what the dma-buf core and the VFS take to release any dma-buf,
+ * plus a minimal release (a page unpinned, a few frees), about what a
+ * heap's release of one page does: the same code on both kernels.
  */
 #define UDMABUF_DEV	"/dev/udmabuf"
 #define FLOOR_NAME	"udmabuf"
 
 static int udmabuf_fd = -1, udmabuf_memfd = -1;
+static size_t udmabuf_size;
 
 static void floor_close(void)
 {
@@ -475,23 +476,38 @@ static void floor_close(void)
 	udmabuf_fd = -1;
 }
 
-/* Return 0 when the kernel has udmabuf, else a negative errno. */
+/*
+ * Return 0 when the floor can be measured. Without udmabuf in the kernel,
+ * say so and return -ENOENT; when it is there but unusable, that is an
+ * error of the run.
+ */
 static int floor_open(void)
 {
+	const char *step = "memfd_create";
 	int ret;
 
 	udmabuf_fd = open(UDMABUF_DEV, O_RDWR | O_CLOEXEC);
-	if (udmabuf_fd < 0)
-		return -errno;
-	/* udmabuf takes only a memfd that can no longer shrink. */
-	udmabuf_memfd = memfd_create(PROG, MFD_ALLOW_SEALING | MFD_CLOEXEC);
-	if (udmabuf_memfd < 0 || ftruncate(udmabuf_memfd, SZ_4K) ||
-	    fcntl(udmabuf_memfd, F_ADD_SEALS, F_SEAL_SHRINK)) {
+	if (udmabuf_fd < 0) {
 		ret = -errno;
-		floor_close();
+		printf("# no " UDMABUF_DEV " (%s): the frees' floor is not measured\n",
+		       strerror(-ret));
 		return ret;
 	}
-	return 0;
+	/* udmabuf takes only a memfd that can no longer shrink. */
+	udmabuf_size = sysconf(_SC_PAGESIZE);
+	udmabuf_memfd = memfd_create(PROG, MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	if (udmabuf_memfd >= 0) {
+		step = "ftruncate";
+		if (!ftruncate(udmabuf_memfd, udmabuf_size)) {
+			step = "F_SEAL_SHRINK";
+			if (!fcntl(udmabuf_memfd, F_ADD_SEALS, F_SEAL_SHRINK))
+				return 0;
+		}
+	}
+	ret = -errno;
+	bench_error("free.%s: %s: %s", FLOOR_NAME, step, strerror(-ret));
+	floor_close();
+	return ret;
 }
 
 /* A dma-buf of the memfd's page, as a heap's allocation gives one. */
@@ -500,7 +516,7 @@ static int floor_alloc(int *fd)
 	struct udmabuf_create create = {
 		.memfd = udmabuf_memfd,
 		.flags = UDMABUF_FLAGS_CLOEXEC,
-		.size = SZ_4K,
+		.size = udmabuf_size,
 	};
 	int ret = ioctl(udmabuf_fd, UDMABUF_CREATE, &create);
 
@@ -881,14 +897,15 @@ static int free_sample_warm_up(const struct series *s)
  * grow with the size, and without the warm-up, a 4K free would look four
  * times as fast as a 32M one for those reasons alone.
  *
- * The floor (SERIES_FLOOR) closes a udmabuf the same way, in the same
- * passes, after the same wait for the heap's pool: its figure is what the
- * dma-buf core costs in this boot. Boots differ in how fast that path
- * runs, more than the heaps do: over 13 boots of the two kernels, a 4K
- * free's p50 ranged from 4.8 to 5.5us while a getppid() stayed within 5%,
- * and its ratio to the floor of the same boot from 0.98 to 1.01 in all
- * but one (0.94). bench-report.py sets each free against the floor of its
- * own boot, so that the ratio is the heaps' and not the boots'.
+ * The floor (SERIES_FLOOR) closes a one-page udmabuf the same way, right
+ * after the 4K free in every pass, after the same wait for the heap's
+ * pool: it is what releasing a dma-buf costs in this boot. Boots differ
+ * in how fast that path runs: over the eight boots of one run, a 4K
+ * free's p50 ranged from 4.66 to 5.09us on either kernel. And the
+ * project's boots ran it 0.4% to 2.3% slower than stock's in three runs,
+ * though none of its code runs there. bench-report.py sets each free
+ * against the floor of its own boot, so that the ratio is the heaps'
+ * and not the boots'.
  */
 static int sample_free(struct series *s, double *us, unsigned int n)
 {
@@ -909,9 +926,10 @@ static int sample_free(struct series *s, double *us, unsigned int n)
 			return -1;
 		}
 		busy_pause(SETTLE_US);
-		if (free_sample_warm_up(s)) {
-			bench_error("%s.%s.%s: warm-up ALLOC failed", s->what,
-				    s->heap, s->sz->name);
+		ret = free_sample_warm_up(s);
+		if (ret) {
+			bench_error("%s.%s.%s: warm-up ALLOC: %s", s->what,
+				    s->heap, s->sz->name, strerror(-ret));
 			close(fd);
 			return -1;
 		}
@@ -1002,8 +1020,7 @@ static void series_report(struct series *s)
 			       s->sz->name);
 		figure(st.p99, "%s_us_p99.%s.%s", s->what, s->heap,
 		       s->sz->name);
-		if (s->counted && s->kind != SERIES_FREE &&
-		    s->kind != SERIES_FLOOR)
+		if (s->counted && s->kind != SERIES_FREE)
 			printf("# %s %s %s: pool blocks hit +%llu, missed +%llu\n",
 			       s->what, s->heap, s->sz->name, s->hits,
 			       s->misses);
@@ -1971,7 +1988,8 @@ static void bench_heap(void)
 {
 	struct series s[3 * NR_SIZES + 1];
 	unsigned int i, nr = 0;
-	int heap_fd, ret;
+	bool floor;
+	int heap_fd;
 
 	heap_fd = hu_open_heap(HU_DEV_DIR, opt.heap);
 	if (heap_fd < 0) {
@@ -1988,17 +2006,14 @@ static void bench_heap(void)
 	for (i = 0; i < NR_SIZES && (opt.phases & PHASE_WARM); i++)
 		series_init(&s[nr++], SERIES_WARM, heap_fd, opt.heap,
 			    &bench_sizes[i], "alloc_warm");
-	for (i = 0; i < NR_SIZES && (opt.phases & PHASE_FREE); i++)
+	/* The floor right after the 4K free, which it is set against. */
+	floor = (opt.phases & PHASE_FREE) && !floor_open();
+	for (i = 0; i < NR_SIZES && (opt.phases & PHASE_FREE); i++) {
 		series_init(&s[nr++], SERIES_FREE, heap_fd, opt.heap,
 			    &bench_sizes[i], "free");
-	if (opt.phases & PHASE_FREE) {
-		ret = floor_open();
-		if (!ret)
+		if (!i && floor)
 			series_init(&s[nr++], SERIES_FLOOR, udmabuf_fd,
 				    FLOOR_NAME, &bench_sizes[0], "free");
-		else
-			printf("# no " UDMABUF_DEV " (%s): the free's floor is not measured\n",
-			       strerror(-ret));
 	}
 	run_series(s, nr);
 	floor_close();
