@@ -17,7 +17,7 @@
 # results.svg (the same at a glance). Exit status non-zero when a target
 # is missed or a kernel could not be built or booted.
 #
-# Settings: DTS (default dts/vm.dtso), BENCH_ROUNDS (default 2), BENCH_ARGS
+# Settings: DTS (default dts/vm.dtso), BENCH_ROUNDS (default 4), BENCH_ARGS
 # (one word handed to the program in the VM, e.g. --quick), VM_TIMEOUT,
 # JOBS.
 set -euo pipefail
@@ -28,7 +28,7 @@ OUT=$BUILD/bench
 STOCK_OUT=$BUILD/out/stock
 PROJECT_OUT=$BUILD/out/vm
 IMAGE=arch/arm64/boot/Image
-ROUNDS=${BENCH_ROUNDS:-2}
+ROUNDS=${BENCH_ROUNDS:-4}
 export CROSS_COMPILE=${CROSS_COMPILE:-aarch64-linux-gnu-}
 
 build_bench() {
