@@ -406,6 +406,24 @@ static int timed_alloc(int heap_fd, __u64 len, int *buf_fd, double *us)
 }
 
 /*
+ * The same, after an untimed allocation of the same path, held until the
+ * timed one is done (see the top): a cold or fallback sample's warm-up,
+ * which must leave the heap as it found it for the timed call.
+ */
+static int timed_alloc_after_held(int heap_fd, __u64 len, int *buf_fd,
+				  double *us)
+{
+	int warm_fd, ret;
+
+	ret = hu_alloc(heap_fd, len, O_RDWR | O_CLOEXEC, &warm_fd);
+	if (ret)
+		return ret;
+	ret = timed_alloc(heap_fd, len, buf_fd, us);
+	close(warm_fd);
+	return ret;
+}
+
+/*
  * One untimed allocation and close of @bytes, to bring their paths back
  * into the emulator's TLB before a timed call (see the top).
  */
@@ -510,20 +528,17 @@ static int floor_open(void)
 	return ret;
 }
 
-/* A dma-buf of the memfd's page, as a heap's allocation gives one. */
-static int floor_alloc(int *fd)
+/* A dma-buf of the memfd's page from udmabuf at @dev_fd. */
+static int floor_alloc(int dev_fd, int *fd)
 {
 	struct udmabuf_create create = {
 		.memfd = udmabuf_memfd,
 		.flags = UDMABUF_FLAGS_CLOEXEC,
 		.size = udmabuf_size,
 	};
-	int ret = ioctl(udmabuf_fd, UDMABUF_CREATE, &create);
 
-	if (ret < 0)
-		return -errno;
-	*fd = ret;
-	return 0;
+	*fd = ioctl(dev_fd, UDMABUF_CREATE, &create);
+	return *fd < 0 ? -errno : 0;
 }
 
 /* ---- pauses and pool state ---- */
@@ -780,7 +795,7 @@ static int sample_cold(struct series *s, double *us, unsigned int n)
 {
 	unsigned int i;
 	__u64 left;
-	int ret, fd, warm_fd;
+	int ret, fd;
 
 	for (i = 0; i < n; i++) {
 		ret = drain_pool(s->heap, &left);
@@ -799,12 +814,8 @@ static int sample_cold(struct series *s, double *us, unsigned int n)
 				    s->what, s->heap, s->sz->name);
 			return -1;
 		}
-		ret = hu_alloc(s->heap_fd, s->sz->bytes, O_RDWR | O_CLOEXEC,
-			       &warm_fd);
-		if (!ret) {
-			ret = timed_alloc(s->heap_fd, s->sz->bytes, &fd, &us[i]);
-			close(warm_fd);
-		}
+		ret = timed_alloc_after_held(s->heap_fd, s->sz->bytes, &fd,
+					     &us[i]);
 		if (ret) {
 			bench_error("%s.%s.%s: ALLOC: %s", s->what, s->heap,
 				    s->sz->name, strerror(-ret));
@@ -873,7 +884,7 @@ static int sample_warm(struct series *s, double *us, unsigned int n)
 static int free_sample_alloc(const struct series *s, int *fd)
 {
 	if (s->kind == SERIES_FLOOR)
-		return floor_alloc(fd);
+		return floor_alloc(s->heap_fd, fd);
 	return hu_alloc(s->heap_fd, s->sz->bytes, O_RDWR | O_CLOEXEC, fd);
 }
 
@@ -884,7 +895,7 @@ static int free_sample_warm_up(const struct series *s)
 
 	if (s->kind != SERIES_FLOOR)
 		return warm_up_close(s->heap_fd, s->sz);
-	ret = floor_alloc(&fd);
+	ret = floor_alloc(s->heap_fd, &fd);
 	if (!ret)
 		close(fd);
 	return ret;
@@ -1338,7 +1349,7 @@ static int fill_heap(int heap_fd, const char *heap, int *held, int max)
 static double fallback_sample(int from_fd, const char *from, const char *fb)
 {
 	char exp[ATTR_LEN];
-	int fd, warm_fd, ret;
+	int fd, ret;
 	double us;
 
 	if (wait_idle(fb)) {
@@ -1346,11 +1357,7 @@ static double fallback_sample(int from_fd, const char *from, const char *fb)
 			    from, fb);
 		return -1;
 	}
-	ret = hu_alloc(from_fd, FB_SIZE, O_RDWR | O_CLOEXEC, &warm_fd);
-	if (!ret) {
-		ret = timed_alloc(from_fd, FB_SIZE, &fd, &us);
-		close(warm_fd);
-	}
+	ret = timed_alloc_after_held(from_fd, FB_SIZE, &fd, &us);
 	if (ret) {
 		bench_error("fallback.%s: ALLOC: %s", from, strerror(-ret));
 		return -1;
