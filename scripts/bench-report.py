@@ -23,7 +23,10 @@
 # The frees' targets set each free against the floor of its own boot (the
 # close of a one-page udmabuf: the dma-buf core's cost and a minimal
 # release; see sample_free() in tools/dma-heap-bench): the boots of one
-# run differ by up to 9% on that path, more than the heaps do.
+# run differ by up to 9% on that path, more than the heaps do. A target
+# that compares the kernels also shows its figure's range over every
+# pairing of one stock boot with one project boot, and says when the
+# bound lies inside it.
 # Standard library only: it runs on a bare Debian.
 
 import argparse
@@ -134,15 +137,19 @@ class Log:
 class Run:
     """Every round of one kernel; get() is the best round's figure."""
 
-    def __init__(self, label, paths):
+    def __init__(self, label, paths, logs=None):
         self.label = label
-        self.logs = [Log(p) for p in paths]
+        self.logs = logs if logs is not None else [Log(p) for p in paths]
         self.paths = ", ".join(paths)
         self.kernel = next((l.kernel for l in self.logs if l.kernel != "?"),
                            "?")
         self.errors = [e for l in self.logs for e in l.errors]
         self.dmesg = [d for l in self.logs for d in l.dmesg]
         self.keys = set(k for l in self.logs for k in l.fig)
+
+    def boots(self):
+        """Each round on its own, as a run of one boot."""
+        return [Run(self.label, [l.path], [l]) for l in self.logs]
 
     def rounds(self, key):
         return [l.fig[key] for l in self.logs if key in l.fig]
@@ -393,25 +400,35 @@ def clean_share(stock, proj, size):
     return max(stock_map - plain_map, 0.0) / cold
 
 
+def device_value(kind, metric, size, stock, proj):
+    """The figure of a target of DEVICE_TARGETS in one run."""
+    if kind == "uncached_speedup":
+        return ratio(dev_p50(stock, metric, HEAP, size),
+                     dev_p50(proj, metric, UNCACHED, size))
+    if kind == "cached_slowdown":
+        return ratio(dev_p50(proj, metric, HEAP, size),
+                     dev_p50(stock, metric, HEAP, size))
+    return ratio(dev_p50(proj, metric, UNCACHED, size),
+                 dev_p50(proj, metric, HEAP, size))
+
+
 def device_targets(stock, proj):
     out = []
     for name, how, sizes, op, bound in DEVICE_TARGETS:
         kind, _, metric = how.partition(":")
         for size in sizes:
-            if kind == "uncached_speedup":
-                v = ratio(dev_p50(stock, metric, HEAP, size),
-                          dev_p50(proj, metric, UNCACHED, size))
-            elif kind == "cached_slowdown":
-                v = ratio(dev_p50(proj, metric, HEAP, size),
-                          dev_p50(stock, metric, HEAP, size))
-            else:
-                v = ratio(dev_p50(proj, metric, UNCACHED, size),
-                          dev_p50(proj, metric, HEAP, size))
+            def value(s, p):
+                return device_value(kind, metric, size, s, p)
+            # The uncached/cached pairs are timed in one boot.
+            pairs = None
+            if kind != "uncached_alloc":
+                pairs = boot_pairs(value, stock, proj)
             clean = None
             if metric == "paired_alloc_cold":
                 clean = clean_share(stock, proj, size)
-            out.append(Target("%s.%s" % (name, size), v, op, bound, None,
-                              size, clean=clean))
+            out.append(Target("%s.%s" % (name, size),
+                              value(stock, proj), op, bound, None, size,
+                              clean=clean, pairs=pairs))
     return out
 
 
@@ -467,7 +484,7 @@ def fallback_table(proj):
 
 class Target:
     def __init__(self, name, value, op, bound, group, size, ceiling=None,
-                 clean=None, raw=None):
+                 clean=None, raw=None, pairs=None):
         self.name = name
         self.value = value
         self.op = op
@@ -477,6 +494,7 @@ class Target:
         self.ceiling = ceiling	# best speedup any heap could reach, or None
         self.clean = clean	# what the DMA API's clean alone adds, or None
         self.raw = raw		# the same of the p50s, when value is not
+        self.pairs = pairs	# (lowest, highest) over pairs of boots
         if value is None:
             self.ok = False
         elif op == ">=":
@@ -499,7 +517,19 @@ class Target:
         if self.clean is not None and not self.ok:
             line += " (the DMA API's clean of this size alone: +%.2fx)" % (
                 self.clean)
+        if self.pairs is not None:
+            line += " (boot pairs: %.3f to %.3f%s)" % (
+                self.pairs[0], self.pairs[1],
+                "; the bound is inside them" if self.undecided() else "")
         return line
+
+    def undecided(self):
+        """Whether some pairing of one stock boot with one project boot
+        meets the bound and another misses it: then which side of it the
+        best-of-rounds figure falls on is the boots' as much as the
+        code's."""
+        return (self.pairs is not None and
+                self.pairs[0] <= self.bound <= self.pairs[1])
 
 
 def p50(run, metric, size):
@@ -518,39 +548,61 @@ def speedup_ceiling(stock, metric, size):
     return ratio(p50(stock, metric, size), p50(stock, metric, SIZES[0]))
 
 
+def target_value(kind, metric, size, stock, proj):
+    """The figure of a target of TARGETS (@metric holds the threads of
+    an "ops-" kind) in one run; for the frees, (over the floor, raw)."""
+    if kind == "slowdown" and metric == "free":
+        return ratio(over_floor(proj, size), over_floor(stock, size))
+    if kind == "speedup":
+        return ratio(p50(stock, metric, size), p50(proj, metric, size))
+    if kind == "slowdown":
+        return ratio(p50(proj, metric, size), p50(stock, metric, size))
+    if kind == "flat":
+        return ratio(p50(proj, metric, size), p50(proj, metric, SIZES[0]))
+    if kind == "ops":
+        return ratio(proj.get(ops_key(size, metric)),
+                     stock.get(ops_key(size, metric)))
+    key = "throughput_gbps.%s.%s" % (HEAP, size)
+    return ratio(proj.get(key), stock.get(key))
+
+
+def boot_pairs(value, stock, proj):
+    """The lowest and highest of value(stock boot, project boot) over
+    every pairing of one boot of each kernel; None unless some kernel
+    ran more than once. The best-of-rounds figure compares each kernel's
+    best boot; this says how far the boots of the run scatter it."""
+    vals = [value(s, p) for s in stock.boots() for p in proj.boots()]
+    vals = [v for v in vals if v is not None]
+    if len(vals) < 2:
+        return None
+    return min(vals), max(vals)
+
+
 def check_targets(stock, proj):
     out = []
     for name, what, sizes, op, bound in TARGETS:
         kind, _, metric = what.partition(":")
+        if kind.startswith("ops-"):
+            kind, metric = "ops", kind[len("ops-"):]
         for size in sizes:
-            ceiling = raw = None
+            def value(s, p):
+                return target_value(kind, metric, size, s, p)
+            v = value(stock, proj)
+            ceiling = raw = pairs = None
+            if kind != "flat":
+                pairs = boot_pairs(value, stock, proj)
             if kind == "slowdown" and metric == "free":
                 raw = ratio(p50(proj, metric, size), p50(stock, metric, size))
-                v = ratio(over_floor(proj, size), over_floor(stock, size))
             elif kind == "speedup":
-                v = ratio(p50(stock, metric, size), p50(proj, metric, size))
                 ceiling = speedup_ceiling(stock, metric, size)
-            elif kind == "slowdown":
-                v = ratio(p50(proj, metric, size), p50(stock, metric, size))
-            elif kind == "flat":
-                v = ratio(p50(proj, metric, size), p50(proj, metric,
-                                                       SIZES[0]))
-            elif kind.startswith("ops-"):
-                threads = kind[len("ops-"):]
-                v = ratio(proj.get(ops_key(size, threads)),
-                          stock.get(ops_key(size, threads)))
-                metric = None
-            else:
-                key = "throughput_gbps.%s.%s" % (HEAP, size)
-                v = ratio(proj.get(key), stock.get(key))
-            if kind.startswith("ops-"):
-                out.append(Target("%s.%s.%s" % (name, size, threads), v, op,
-                                  bound, None, size))
+            if kind == "ops":
+                out.append(Target("%s.%s.%s" % (name, size, metric), v, op,
+                                  bound, None, size, pairs=pairs))
                 continue
             # The chart draws speedups over stock, not flatness.
             group = None if kind == "flat" else metric or "tp"
             out.append(Target("%s.%s" % (name, size), v, op, bound,
-                              group, size, ceiling, raw=raw))
+                              group, size, ceiling, raw=raw, pairs=pairs))
     heaps = fallback_heaps(proj)
     for heap in heaps:
         v = median(fallback_ratios(proj, heap))

@@ -73,7 +73,14 @@ stage_bindings() { "$TOP/scripts/dt-check.sh" bindings; }
 # sysfs ABI entries, kernel-doc directives and the rst pages.
 stage_docs() { "$TOP/scripts/docs-check.sh"; }
 stage_dts() { "$TOP/scripts/dt-check.sh" dts; }
-stage_host() { "$TOP/tools/dma-heap/tests/host-test.sh"; }
+# The dma-heap tool's arguments, and how the benchmark's report reads
+# logs and judges its targets.
+stage_host() {
+	local rc=0
+	"$TOP/tools/dma-heap/tests/host-test.sh" || rc=1
+	/usr/bin/python3 "$TOP/tools/dma-heap-bench/tests/report-test.py" || rc=1
+	return $rc
+}
 # The VM kernel: the kernel of the vm, vm_defaults, dt_invalid and kunit
 # stages, and the start of the modules and lint builds. No compiler or
 # modpost warning in a project file.
