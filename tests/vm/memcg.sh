@@ -138,6 +138,23 @@ else
 	pass "switched-while-held: memory.current $before, $during, $after"
 fi
 
+# A length no system has, from a group with no limit of its own (the
+# charge must not take it a gigabyte at a time, unkillable for minutes):
+# ENOMEM, and at once. Whether accounting is on or off, the same answer.
+FREE_GROUP=$CG/dtheaps-nolimit
+mkdir -p "$FREE_GROUP"
+t0=$(date +%s)
+sh -c "echo \$\$ >$FREE_GROUP/cgroup.procs && exec $TOOL alloc $HEAP 4294967295G --quiet" \
+	>"$OUT" 2>&1
+rc=$?
+t=$(($(date +%s) - t0))
+if [ $rc -ne 0 ] && grep -q 'Cannot allocate memory' "$OUT" && [ $t -le 10 ]; then
+	pass "huge-len-enomem-at-once: ${t}s"
+else
+	fail huge-len-enomem-at-once "exit $rc after ${t}s: $(head -n 1 "$OUT")"
+fi
+rmdir "$FREE_GROUP" 2>/dev/null
+
 if [ "$(oom_kills)" = 0 ] &&
    [ "$(dmesg | grep -c 'invoked oom-killer')" = "$global_ooms" ]; then
 	pass "nothing-oom-killed"

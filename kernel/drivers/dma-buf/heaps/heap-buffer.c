@@ -752,8 +752,15 @@ static void dma_heap_uncharge_bytes(struct obj_cgroup *objcg, size_t len)
  * release. The charge may reclaim inside the cgroup but never calls the
  * OOM killer: at its limit the allocation fails, and no process dies.
  *
+ * A request for more than the system's memory is refused before any
+ * charge: no heap could gather it, and a cgroup without a limit would
+ * take it a gigabyte at a time, some 4 billion charges (and as many
+ * uncharges) for a length near 2^62, a task that could not be killed
+ * for minutes.
+ *
  * 0 with *@objcg the cgroup charged, or NULL when there is none to charge
- * (the root cgroup, a kernel thread); -ENOMEM at the cgroup's limit.
+ * (the root cgroup, a kernel thread); -ENOMEM at the cgroup's limit, or
+ * for more bytes than the system has memory.
  */
 int dma_heap_charge(size_t len, struct obj_cgroup **objcg)
 {
@@ -762,6 +769,8 @@ int dma_heap_charge(size_t len, struct obj_cgroup **objcg)
 	struct obj_cgroup *cg;
 
 	*objcg = NULL;
+	if (len >> PAGE_SHIFT > totalram_pages())
+		return -ENOMEM;
 	if (!memcg_kmem_online())
 		return 0;
 	cg = get_obj_cgroup_from_current();
