@@ -900,6 +900,56 @@ static void system_alloc_uses_largest_blocks_first(struct kunit *test)
 }
 
 /*
+ * A contiguous range of 4 GiB or more is more than one entry can say (its
+ * length is 32-bit): it gets entries of 2 GiB, each starting where the
+ * last ended, adding up to the range. A shorter one is one entry in the
+ * buffer. The pages are only described, never touched.
+ */
+static void exporter_long_range_is_cut_into_entries(struct kunit *test)
+{
+	struct dma_heap_buffer *tb = kunit_kzalloc(test, sizeof(*tb),
+						   GFP_KERNEL);
+	const size_t len = SZ_4G + SZ_1G + PAGE_SIZE;
+	struct page *first = alloc_page(GFP_KERNEL);
+	struct scatterlist *sg;
+	size_t offset = 0;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, tb);
+	KUNIT_ASSERT_NOT_NULL(test, first);
+
+	KUNIT_ASSERT_EQ(test, dma_heap_buffer_alloc_range_sgt(tb, first, len), 0);
+	KUNIT_EXPECT_EQ(test, tb->sgt.orig_nents, 3);
+	for_each_sgtable_sg(&tb->sgt, sg, i) {
+		KUNIT_EXPECT_EQ(test, sg->length,
+				i < 2 ? SZ_2G : SZ_1G + PAGE_SIZE);
+		KUNIT_EXPECT_PTR_EQ(test, sg_page(sg),
+				    nth_page(first, offset >> PAGE_SHIFT));
+		KUNIT_EXPECT_EQ(test, sg->offset, 0);
+		offset += sg->length;
+	}
+	KUNIT_EXPECT_EQ(test, offset, len);
+	dma_heap_buffer_free_sgt(tb);
+
+	/* Memory without pages: lengths alone. */
+	KUNIT_ASSERT_EQ(test, dma_heap_buffer_alloc_range_sgt(tb, NULL, SZ_4G),
+			0);
+	KUNIT_EXPECT_EQ(test, tb->sgt.orig_nents, 2);
+	for_each_sgtable_sg(&tb->sgt, sg, i) {
+		KUNIT_EXPECT_NULL(test, sg_page(sg));
+		KUNIT_EXPECT_EQ(test, sg->length, SZ_2G);
+	}
+	dma_heap_buffer_free_sgt(tb);
+
+	KUNIT_ASSERT_EQ(test, dma_heap_buffer_alloc_range_sgt(tb, first, SZ_2G),
+			0);
+	KUNIT_EXPECT_PTR_EQ(test, tb->sgt.sgl, &tb->first_sg);
+	KUNIT_EXPECT_EQ(test, tb->sgt.sgl->length, SZ_2G);
+	dma_heap_buffer_free_sgt(tb);
+	__free_page(first);
+}
+
+/*
  * A one-block buffer's table is its own entry, in the buffer: no table
  * to allocate or free on the path of a small buffer. Larger tables are
  * allocated, and either kind is left empty when freed.
@@ -1083,6 +1133,7 @@ static struct kunit_case dma_heap_system_cases[] = {
 			 system_size_gen_params),
 	KUNIT_CASE(system_alloc_uses_largest_blocks_first),
 	KUNIT_CASE(exporter_one_block_table_lives_in_the_buffer),
+	KUNIT_CASE(exporter_long_range_is_cut_into_entries),
 	KUNIT_CASE(system_alloc_recycled_memory_is_zeroed),
 	KUNIT_CASE(system_alloc_accounts_live_buffers),
 	KUNIT_CASE(system_alloc_larger_than_memory_fails),

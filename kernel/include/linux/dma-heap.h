@@ -483,6 +483,8 @@ struct dma_buf *dma_heap_buffer_export(struct dma_heap_buffer *buffer,
 				       u32 fd_flags);
 int dma_heap_buffer_alloc_sgt(struct dma_heap_buffer *buffer,
 			      unsigned int nents);
+int dma_heap_buffer_alloc_range_sgt(struct dma_heap_buffer *buffer,
+				    struct page *page, size_t len);
 void dma_heap_buffer_free_sgt(struct dma_heap_buffer *buffer);
 
 void dma_heap_clear_pages(struct page *page, unsigned long count);

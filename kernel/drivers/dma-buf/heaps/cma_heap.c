@@ -76,10 +76,9 @@ static struct dma_buf *cma_heap_allocate(struct dma_heap *heap,
 	if (inst->uncached && dma_heap_clean_pages(buf->pages, count))
 		goto err_release;
 
-	ret = dma_heap_buffer_alloc_sgt(&buf->base, 1);
+	ret = dma_heap_buffer_alloc_range_sgt(&buf->base, buf->pages, len);
 	if (ret)
 		goto err_release;
-	sg_set_page(buf->base.sgt.sgl, buf->pages, len, 0);
 
 	dma_heap_buffer_init(&buf->base, heap, inst, &cma_heap_buffer_ops, len);
 	/* On failure the exporter has released the buffer. */

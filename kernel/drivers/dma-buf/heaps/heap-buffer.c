@@ -406,6 +406,11 @@ static void *dma_heap_buffer_vmap_pages(struct dma_heap_buffer *buffer)
 			break;
 		pages[n++] = sg_page_iter_page(&iter);
 	}
+	/* A table shorter than the buffer: a mapping of part would overrun. */
+	if (WARN_ON_ONCE(n != npages)) {
+		kvfree(pages);
+		return ERR_PTR(-EINVAL);
+	}
 
 	vaddr = vmap(pages, n, VM_MAP, buffer->uncached ?
 		     pgprot_writecombine(PAGE_KERNEL) : PAGE_KERNEL);
@@ -602,6 +607,54 @@ int dma_heap_buffer_alloc_sgt(struct dma_heap_buffer *buffer,
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_alloc_sgt, DMA_BUF);
+
+/*
+ * The longest entry of a buffer's table: an entry's length is 32-bit, and
+ * a power of two keeps each entry's start as aligned as the range's.
+ */
+#define DMA_HEAP_MAX_ENTRY	SZ_2G
+
+/**
+ * dma_heap_buffer_alloc_range_sgt - give a buffer the table of one range
+ * @buffer:	the buffer; its @sgt must be empty
+ * @page:	the range's first page, or NULL for memory without struct
+ *		pages (its entries then carry only lengths; the buffer's
+ *		@phys says where the range starts)
+ * @len:	the range's length in bytes, a multiple of PAGE_SIZE
+ *
+ * For a heap whose buffers are one contiguous range (CMA, carveout,
+ * SRAM). A scatterlist entry's length is 32-bit, so a range of 4 GiB or
+ * more (a large CMA area or carveout) is cut into entries of 2 GiB, the
+ * last one shorter; one entry would say a few pages and leave the rest
+ * unmapped for devices, userspace and the kernel. Any shorter range is
+ * the one entry in the buffer itself (dma_heap_buffer_alloc_sgt()).
+ * Freed by dma_heap_buffer_free_sgt().
+ *
+ * Return: 0, or -ENOMEM (-EINVAL for an empty range).
+ */
+int dma_heap_buffer_alloc_range_sgt(struct dma_heap_buffer *buffer,
+				    struct page *page, size_t len)
+{
+	struct scatterlist *sg;
+	size_t offset = 0;
+	unsigned int i;
+	int ret;
+
+	ret = dma_heap_buffer_alloc_sgt(buffer,
+					DIV_ROUND_UP(len, DMA_HEAP_MAX_ENTRY));
+	if (ret)
+		return ret;
+
+	for_each_sgtable_sg(&buffer->sgt, sg, i) {
+		size_t part = min_t(size_t, len - offset, DMA_HEAP_MAX_ENTRY);
+
+		sg_set_page(sg, page ? nth_page(page, offset >> PAGE_SHIFT) :
+			    NULL, part, 0);
+		offset += part;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_alloc_range_sgt, DMA_BUF);
 
 /**
  * dma_heap_buffer_free_sgt - free what dma_heap_buffer_alloc_sgt() gave

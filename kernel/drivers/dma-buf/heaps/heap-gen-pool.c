@@ -67,6 +67,14 @@ static int dma_heap_gen_pool_zero(unsigned long addr, phys_addr_t paddr,
 	return 0;
 }
 
+/* Its pages, or none if it is I/O memory: then its address says where. */
+static struct page *dma_heap_gen_pool_page(phys_addr_t paddr,
+					   enum dma_heap_gen_pool_memory memory)
+{
+	return memory == DMA_HEAP_GEN_POOL_IO ? NULL :
+	       pfn_to_page(PHYS_PFN(paddr));
+}
+
 /* Describe the buffer: by its pages, or by its address if it has none. */
 static void dma_heap_gen_pool_describe(struct dma_heap_gen_pool_buffer *buf,
 				       phys_addr_t paddr,
@@ -75,11 +83,8 @@ static void dma_heap_gen_pool_describe(struct dma_heap_gen_pool_buffer *buf,
 	struct dma_heap_buffer *base = &buf->base;
 
 	if (memory != DMA_HEAP_GEN_POOL_IO) {
-		sg_set_page(base->sgt.sgl, pfn_to_page(PHYS_PFN(paddr)),
-			    base->len, 0);
 		base->no_linear_map |= memory == DMA_HEAP_GEN_POOL_NO_MAP;
 	} else {
-		sg_set_page(base->sgt.sgl, NULL, base->len, 0);
 		base->no_pages = true;
 		base->phys = paddr;
 		base->io_vaddr = (void __iomem *)buf->addr;
@@ -174,7 +179,9 @@ struct dma_buf *dma_heap_gen_pool_allocate(struct dma_heap *heap,
 			goto err_pool;
 	}
 
-	ret = dma_heap_buffer_alloc_sgt(&buf->base, 1);
+	ret = dma_heap_buffer_alloc_range_sgt(&buf->base,
+					      dma_heap_gen_pool_page(paddr, memory),
+					      len);
 	if (ret)
 		goto err_pool;
 	dma_heap_buffer_init(&buf->base, heap, inst,
