@@ -1170,38 +1170,50 @@ static int log_dma_call(enum dma_heap_dma_op op, struct device *dev,
 }
 
 /*
+ * A 64K buffer of a system heap, cached or not, attached to a device of
+ * the test's: the heap and the device named after @name. A name of its
+ * own per case: with kobject releases delayed, the other case's device
+ * may still hold its name.
+ */
+static struct dma_buf_attachment *
+attach_system_buffer(struct kunit *test, const char *name, bool uncached)
+{
+	struct dma_heap_desc desc = {
+		.name = name,
+		.compatible = "linux,dma-heap-system",
+		.uncached = uncached,
+	};
+	struct dma_buf_attachment *attach;
+	struct dma_buf *dmabuf;
+	char dev_name[40];
+	struct device *dev;
+
+	dmabuf = alloc_from(declare_heap(test, &desc), SZ_64K);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	snprintf(dev_name, sizeof(dev_name), "%s-%s", name,
+		 uncached ? "uc" : "c");
+	dev = dma_test_device(test, dev_name, DMA_BIT_MASK(64));
+	attach = dma_buf_attach(dmabuf, dev);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
+	return attach;
+}
+
+/*
  * A device mapping of an uncached buffer skips the CPU cache maintenance
  * and CPU access syncs nothing; a cached buffer gets both, as ever.
  */
 static void exporter_syncs_cached_buffers_only(struct kunit *test)
 {
 	bool uncached = *(const bool *)test->param_value;
-	struct dma_heap_desc desc = {
-		.name = "kunit-sync",
-		.compatible = "linux,dma-heap-system",
-		.uncached = uncached,
-	};
 	unsigned long skip = uncached ? DMA_ATTR_SKIP_CPU_SYNC : 0;
 	unsigned int syncs = uncached ? 0 : 1;
-	struct dma_call_log log = {};
 	struct dma_buf_attachment *attach;
-	struct dma_heap *heap;
+	struct dma_call_log log = {};
 	struct dma_buf *dmabuf;
 	struct sg_table *sgt;
-	struct device *dev;
 
-	heap = declare_heap(test, &desc);
-	dmabuf = alloc_from(heap, SZ_64K);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
-	/*
-	 * A name of its own per case: with kobject releases delayed, the
-	 * other case's device may still hold its name.
-	 */
-	dev = dma_test_device(test, uncached ? "dma-heap-importer-uc" :
-			      "dma-heap-importer-c", DMA_BIT_MASK(64));
-	attach = dma_buf_attach(dmabuf, dev);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
-
+	attach = attach_system_buffer(test, "kunit-sync", uncached);
+	dmabuf = attach->dmabuf;
 	test->priv = &log;
 	kunit_activate_static_stub(test, dma_heap_dma_call, log_dma_call);
 	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);
@@ -1223,6 +1235,58 @@ static void exporter_syncs_cached_buffers_only(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, log.attrs[DMA_HEAP_DMA_UNMAP], skip);
 	KUNIT_EXPECT_EQ(test, log.calls[DMA_HEAP_DMA_SYNC_FOR_CPU], syncs);
 	KUNIT_EXPECT_EQ(test, log.calls[DMA_HEAP_DMA_SYNC_FOR_DEVICE], syncs);
+}
+
+/*
+ * Stands in for dma_heap_dma_call(): logs, and maps each buffer a page
+ * further on, as a swiotlb bounce maps it at another address; an unmap
+ * gets the real mapping back first.
+ */
+static int bounce_dma_call(enum dma_heap_dma_op op, struct device *dev,
+			   struct sg_table *sgt,
+			   enum dma_data_direction direction,
+			   unsigned long attrs)
+{
+	int ret;
+
+	if (op == DMA_HEAP_DMA_UNMAP)
+		sg_dma_address(sgt->sgl) -= PAGE_SIZE;
+	ret = log_dma_call(op, dev, sgt, direction, attrs);
+	if (!ret && op == DMA_HEAP_DMA_MAP)
+		sg_dma_address(sgt->sgl) += PAGE_SIZE;
+	return ret;
+}
+
+/*
+ * A bounced mapping copies through the cached linear mapping, and only
+ * with the syncs an uncached buffer's mappings skip: the device would get
+ * stale data. An uncached buffer's bounced mapping is undone and refused;
+ * a cached buffer's stands, its syncs do the copies.
+ */
+static void exporter_refuses_to_bounce_uncached_buffers(struct kunit *test)
+{
+	bool uncached = *(const bool *)test->param_value;
+	struct dma_buf_attachment *attach;
+	struct dma_call_log log = {};
+	struct dma_buf *dmabuf;
+	struct sg_table *sgt;
+
+	attach = attach_system_buffer(test, "kunit-bounce", uncached);
+	dmabuf = attach->dmabuf;
+	test->priv = &log;
+	kunit_activate_static_stub(test, dma_heap_dma_call, bounce_dma_call);
+	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(sgt), uncached ? -EIO : 0);
+	KUNIT_EXPECT_EQ(test, log.calls[DMA_HEAP_DMA_MAP], 1);
+	/* Refused, and nothing left mapped. */
+	KUNIT_EXPECT_EQ(test, log.calls[DMA_HEAP_DMA_UNMAP], uncached ? 1 : 0);
+	if (!IS_ERR(sgt))
+		dma_buf_unmap_attachment_unlocked(attach, sgt,
+						  DMA_BIDIRECTIONAL);
+	kunit_deactivate_static_stub(test, dma_heap_dma_call);
+	KUNIT_EXPECT_EQ(test, log.calls[DMA_HEAP_DMA_UNMAP], 1);
+	dma_buf_detach(dmabuf, attach);
+	put_and_flush(dmabuf);
 }
 
 /* How each kind of heap gets its memory, cached and uncached. */
@@ -2014,6 +2078,8 @@ static struct kunit_case dma_heap_types_cases[] = {
 	KUNIT_CASE(fallback_follows_the_chain),
 	KUNIT_CASE(fallback_loop_is_bounded),
 	KUNIT_CASE_PARAM(exporter_syncs_cached_buffers_only,
+			 uncached_gen_params),
+	KUNIT_CASE_PARAM(exporter_refuses_to_bounce_uncached_buffers,
 			 uncached_gen_params),
 	KUNIT_CASE_PARAM(uncached_heaps_clean_what_they_hand_out,
 			 clean_gen_params),

@@ -18,9 +18,11 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-direct.h>
 #include <linux/dma-heap.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/highmem.h>
+#include <linux/iommu-dma.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -149,10 +151,10 @@ VISIBLE_IF_KUNIT int dma_heap_dma_call(enum dma_heap_dma_op op,
 EXPORT_SYMBOL_IF_KUNIT(dma_heap_dma_call);
 
 /*
- * Memory without a cacheable kernel mapping is never in the CPU caches
- * (CPU mappings of it are write-combined), so there is nothing to clean
- * or invalidate, and the cache maintenance would need a linear mapping
- * that such memory does not have.
+ * An uncached buffer is never in the CPU caches (every CPU mapping of it
+ * is write-combined, and it was cleaned once when zeroed), so there is
+ * nothing to clean or invalidate; memory without a linear mapping has
+ * none to do it through either.
  */
 static unsigned long dma_heap_buffer_dma_attrs(struct dma_heap_buffer *buffer)
 {
@@ -244,6 +246,54 @@ static int dma_heap_map_by_address(struct device *dev,
 	return 0;
 }
 
+/*
+ * Whether a device mapping is of the buffer's own pages. Mapped directly
+ * (no IOMMU translating, as in an identity domain too), an entry in place
+ * gets its own address as the device sees it; any other address is a
+ * swiotlb bounce buffer (a device with a small DMA mask, swiotlb=force, a
+ * confidential VM). An IOMMU's addresses, or those of a bus's own DMA
+ * ops, say nothing of that.
+ */
+static bool dma_heap_mapped_in_place(struct device *dev, struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	if (use_dma_iommu(dev) || get_dma_ops(dev))
+		return true;
+	for_each_sgtable_dma_sg(sgt, sg, i)
+		if (dma_to_phys(dev, sg_dma_address(sg)) != sg_phys(sg))
+			return false;
+	return true;
+}
+
+/*
+ * The DMA API's mapping of a buffer with a linear mapping. An uncached
+ * buffer must not be bounced: the CPU writes it around the caches, and a
+ * bounce copies through the cached linear mapping, at map and unmap time
+ * only, which the buffer's mappings skip (DMA_ATTR_SKIP_CPU_SYNC), so the
+ * device would read stale data and its writes would be lost. Such a
+ * mapping is undone and refused; without swiotlb, the device could not
+ * reach the memory at all.
+ */
+static int dma_heap_map_linear(struct device *dev,
+			       struct dma_heap_buffer *buffer,
+			       struct sg_table *sgt,
+			       enum dma_data_direction direction)
+{
+	unsigned long attrs = dma_heap_buffer_dma_attrs(buffer);
+	int ret;
+
+	ret = dma_heap_dma_call(DMA_HEAP_DMA_MAP, dev, sgt, direction, attrs);
+	if (ret || !buffer->uncached || dma_heap_mapped_in_place(dev, sgt))
+		return ret;
+
+	dma_heap_dma_call(DMA_HEAP_DMA_UNMAP, dev, sgt, direction, attrs);
+	dev_warn_once(dev, "dma-heap: an uncached buffer of %s cannot be bounced through swiotlb\n",
+		      dma_heap_get_name(buffer->heap));
+	return -EIO;
+}
+
 static struct sg_table *
 dma_heap_buffer_map(struct dma_buf_attachment *attachment,
 		    enum dma_data_direction direction)
@@ -256,9 +306,8 @@ dma_heap_buffer_map(struct dma_buf_attachment *attachment,
 		ret = dma_heap_map_by_address(attachment->dev, buffer, &a->sgt,
 					      direction);
 	else
-		ret = dma_heap_dma_call(DMA_HEAP_DMA_MAP, attachment->dev,
-					&a->sgt, direction,
-					dma_heap_buffer_dma_attrs(buffer));
+		ret = dma_heap_map_linear(attachment->dev, buffer, &a->sgt,
+					  direction);
 	if (ret)
 		return ERR_PTR(ret);
 
