@@ -1057,6 +1057,53 @@ static void carveout_redeclared_waits_for_old_buffers(struct kunit *test)
 }
 
 /*
+ * Two declarations from different places (two heaps nodes, or a driver)
+ * of carveouts over overlapping memory: the second is refused, the first
+ * keeps its region, and once the first goes, a new declaration over it is
+ * taken.
+ */
+static void carveout_over_a_live_carveout_is_refused(struct kunit *test)
+{
+	struct dma_heap_desc first = {
+		.name = "kunit-first",
+		.compatible = "linux,dma-heap-carveout",
+		.size = SZ_2M,
+	};
+	struct dma_heap_desc next = {
+		.name = "kunit-next",
+		.compatible = "linux,dma-heap-carveout",
+		.size = SZ_1M,
+	};
+	struct dma_heap_desc over = {
+		.name = "kunit-over",
+		.compatible = "linux,dma-heap-carveout",
+		.size = SZ_1M,
+	};
+
+	first.base = test_region(test, SZ_4M);
+	next.base = first.base + first.size;
+	over.base = first.base + SZ_1M + SZ_512K;
+	KUNIT_ASSERT_EQ(test, dma_heap_declare(&first), 0);
+	KUNIT_ASSERT_TRUE(test, heap_exists(first.name));
+
+	/* Right after it: taken. Over its last half MiB: refused. */
+	KUNIT_EXPECT_EQ(test, dma_heap_declare(&next), 0);
+	KUNIT_EXPECT_TRUE(test, heap_exists(next.name));
+	dma_heap_undeclare(next.name);
+	KUNIT_EXPECT_EQ(test, dma_heap_declare(&over), 0);
+	KUNIT_EXPECT_FALSE(test, heap_exists(over.name));
+	dma_heap_undeclare(over.name);
+
+	/* Its region free again, with no buffer in it: taken. */
+	dma_heap_undeclare(first.name);
+	dma_heap_registry_flush();
+	KUNIT_EXPECT_EQ(test, dma_heap_declare(&over), 0);
+	KUNIT_EXPECT_TRUE(test, heap_exists(over.name));
+	dma_heap_undeclare(over.name);
+	dma_heap_registry_flush();
+}
+
+/*
  * A carveout over a range that is not RAM (a mistyped address: here
  * QEMU virt's PCIe window) is refused when it is declared, instead of
  * faulting in the memset of its first allocation.
@@ -2065,6 +2112,7 @@ static struct kunit_case dma_heap_types_cases[] = {
 	KUNIT_CASE(declare_twice_makes_one_heap),
 	KUNIT_CASE(carveout_redeclared_waits_for_old_buffers),
 	KUNIT_CASE(carveout_outside_ram_is_refused),
+	KUNIT_CASE(carveout_over_a_live_carveout_is_refused),
 	KUNIT_CASE(exporter_maps_unmapped_memory_in_place),
 	KUNIT_CASE(carveout_allocates_until_full),
 	KUNIT_CASE(carveout_full_is_forgotten_on_release),

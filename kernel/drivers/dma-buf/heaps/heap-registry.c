@@ -460,6 +460,28 @@ static bool region_in_use(const struct dma_heap_desc *desc)
 	return busy;
 }
 
+/*
+ * The declaration whose heap, created and of an exclusive type, has memory
+ * that @desc overlaps, or NULL. The parser checks the regions of one heaps
+ * node; this catches those of two (an SoC's and a board's), and of a
+ * driver's dma_heap_declare(). registry_lock held.
+ */
+static const struct dma_heap_decl *region_taken(const struct dma_heap_desc *desc)
+{
+	const struct dma_heap_decl *decl;
+	const struct registered_heap *rh;
+
+	lockdep_assert_held(&registry_lock);
+	list_for_each_entry(decl, &dma_heap_decls, list) {
+		rh = decl->rh;
+		if (rh && rh->region_size &&
+		    desc->base < rh->base + rh->region_size &&
+		    rh->base < desc->base + desc->size)
+			return decl;
+	}
+	return NULL;
+}
+
 /* Unlink a created heap; registry_lock held. No allocation starts on it. */
 static void unlink_heap(struct registered_heap *rh)
 {
@@ -837,6 +859,7 @@ static void dma_heap_decl_create(struct dma_heap_decl *decl,
 				 const struct dma_heap_type *type)
 {
 	const struct dma_heap_desc *desc = &decl->desc;
+	const struct dma_heap_decl *other;
 	struct dma_heap_protector *prot;
 	struct dma_heap_export_info info = {
 		.name = desc->name,
@@ -865,6 +888,13 @@ static void dma_heap_decl_create(struct dma_heap_decl *decl,
 	if (decl->waiting) {
 		pr_notice("dma-heaps: %s: memory-region: still used by buffers of a removed heap; the heap appears once they are freed\n",
 			  desc->origin);
+		return;
+	}
+	other = type->exclusive && desc->size ? region_taken(desc) : NULL;
+	if (other) {
+		dma_heap_desc_err(desc, "memory-region",
+				  "overlaps the region of %s",
+				  other->desc.origin);
 		return;
 	}
 
