@@ -436,14 +436,17 @@ static bool heap_pool_counts(const struct heap_node *hn)
 /*
  * Past dma_heap_pool_limit() all pools are scaled down by one ratio, so
  * that the tree's proportions stand, prefills with them; one line names
- * every heap it touched. The binding allows one heaps node, so its pools
- * are all the pools there are.
+ * every heap it touched. A tree may have more than one heaps node (an
+ * SoC's and a board's): @pooled is what the nodes before this one kept,
+ * and this one gets what they left of the limit. Adds this node's pools.
  */
-static void heap_limit_pools(struct heap_node *nodes, int n)
+static void heap_limit_pools(struct heap_node *nodes, int n, u64 *pooled)
 {
-	u64 limit = dma_heap_pool_limit(), total = 0;
+	u64 limit = dma_heap_pool_limit(), total = 0, left;
 	char names[256] = "";
 	int i;
+
+	left = limit - min(*pooled, limit);
 
 	for (i = 0; i < n; i++) {
 		if (!heap_pool_counts(&nodes[i]))
@@ -452,43 +455,55 @@ static void heap_limit_pools(struct heap_node *nodes, int n)
 		scnprintf(names + strlen(names), sizeof(names) - strlen(names),
 			  "%s%s", *names ? ", " : "", nodes[i].desc.name);
 	}
-	if (total <= limit)
+	if (total <= left) {
+		*pooled += total;
 		return;
+	}
 
 	for (i = 0; i < n; i++) {
 		struct dma_heap_desc *desc = &nodes[i].desc;
 
 		if (!heap_pool_counts(&nodes[i]))
 			continue;
-		desc->pool_size = mul_u64_u64_div_u64(desc->pool_size, limit,
+		desc->pool_size = mul_u64_u64_div_u64(desc->pool_size, left,
 						      total) & PAGE_MASK;
 		desc->pool_prefill = min(desc->pool_prefill, desc->pool_size);
+		*pooled += desc->pool_size;
 	}
-	pr_warn("dma-heaps: pool-size: the pools of %s add up to %llu bytes, more than dma_heap.pool_limit_percent=%u%% of memory (%llu bytes); each is scaled to %llu%% of its size\n",
-		names, total, pool_limit_percent, limit,
-		div64_u64(limit * 100, total));
+	if (left == limit)
+		pr_warn("dma-heaps: pool-size: the pools of %s add up to %llu bytes, more than dma_heap.pool_limit_percent=%u%% of memory (%llu bytes); each is scaled to %llu%% of its size\n",
+			names, total, pool_limit_percent, limit,
+			div64_u64(left * 100, total));
+	else
+		pr_warn("dma-heaps: pool-size: the pools of %s add up to %llu bytes, more than the %llu bytes that other heaps nodes left of dma_heap.pool_limit_percent=%u%% of memory (%llu bytes); each is scaled to %llu%% of its size\n",
+			names, total, left, pool_limit_percent, limit,
+			div64_u64(left * 100, total));
 }
 
-/**
- * dma_heaps_of_declare - declare the heaps described under a heaps node
- * @container: a node compatible with "linux,dma-heaps"
- *
- * Return: the number of heaps declared; disabled nodes are logged and
- * not counted.
+/*
+ * Declare the heaps under @container; @pooled: the pool bytes that the
+ * heaps nodes declared before it keep, which this one adds to.
  */
-int dma_heaps_of_declare(struct device_node *container)
+static int heaps_of_declare(struct device_node *container, u64 *pooled)
 {
+	int count = of_get_available_child_count(container);
+	int n = 0, i, declared = 0;
 	struct heap_node *nodes;
 	struct device_node *np;
-	int n = 0, i, declared = 0;
 
-	nodes = kcalloc(of_get_available_child_count(container),
-			sizeof(*nodes), GFP_KERNEL);
+	nodes = kcalloc(count, sizeof(*nodes), GFP_KERNEL);
 	if (!nodes)
 		return -ENOMEM;
 
 	for_each_available_child_of_node(container, np) {
-		struct heap_node *hn = &nodes[n++];
+		struct heap_node *hn;
+
+		/* Not one more than counted: an overlay may add nodes. */
+		if (n == count) {
+			of_node_put(np);
+			break;
+		}
+		hn = &nodes[n++];
 
 		hn->np = of_node_get(np);
 		hn->desc.node = of_fwnode_handle(np);
@@ -497,7 +512,7 @@ int dma_heaps_of_declare(struct device_node *container)
 	}
 	heap_check_unique(nodes, n);
 	heap_check_chains(nodes, n);
-	heap_limit_pools(nodes, n);
+	heap_limit_pools(nodes, n, pooled);
 
 	for (i = 0; i < n; i++) {
 		struct heap_node *hn = &nodes[i];
@@ -511,6 +526,22 @@ int dma_heaps_of_declare(struct device_node *container)
 	}
 	heap_nodes_free(nodes, n);
 	return declared;
+}
+
+/**
+ * dma_heaps_of_declare - declare the heaps described under a heaps node
+ * @container: a node compatible with "linux,dma-heaps"
+ *
+ * Its pools get the whole of dma_heap_pool_limit().
+ *
+ * Return: the number of heaps declared; disabled nodes are logged and
+ * not counted.
+ */
+int dma_heaps_of_declare(struct device_node *container)
+{
+	u64 pooled = 0;
+
+	return heaps_of_declare(container, &pooled);
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_heaps_of_declare);
 
@@ -618,12 +649,13 @@ static int __init dma_heaps_of_init(void)
 {
 	struct device_node *container;
 	int count = 0, found = 0;
+	u64 pooled = 0;
 
 	for_each_compatible_node(container, NULL, "linux,dma-heaps") {
 		if (!of_device_is_available(container))
 			continue;
 		found++;
-		count += max(dma_heaps_of_declare(container), 0);
+		count += max(heaps_of_declare(container, &pooled), 0);
 	}
 
 	if (!found)
