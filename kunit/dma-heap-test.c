@@ -107,6 +107,8 @@ static const struct bad_name_case bad_name_cases[] = {
 	{ "dot file", ".hidden" },
 	{ "uppercase", "System" },
 	{ "space", "a b" },
+	{ "Latin-1 letter", "caf\xe9" },
+	{ "Latin-1 first", "\xdfx" },
 	{ "64 characters",
 	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
 };

@@ -20,7 +20,6 @@
 #ifndef _DMA_HEAPS_H
 #define _DMA_HEAPS_H
 
-#include <linux/ctype.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
@@ -99,16 +98,24 @@ void dma_heap_buffer_free(struct dma_buf *dmabuf);
 
 struct device *dma_heap_get_dev(struct dma_heap *heap);
 
+/* An ASCII lowercase letter or a digit. */
+static inline bool dma_heap_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
 /**
  * dma_heap_name_valid - the rule every heap name follows
  * @name: a name, or NULL
  *
  * A name becomes a file under /dev/dma_heap and a sysfs directory, and
  * programs open it by name: 1 to 63 characters, a lowercase letter or
- * digit first, then lowercase letters, digits and "-_.,@+". That takes
- * every name mainline creates ("system", "default_cma_region",
- * "reserved", "video@42000000", "protected,secure-video") and refuses
- * path separators, spaces, uppercase and dot files.
+ * digit first, then lowercase letters, digits and "-_.,@+", all ASCII
+ * (the kernel's islower() also takes Latin-1 letters, which are not
+ * UTF-8 on their own). That takes every name mainline creates
+ * ("system", "default_cma_region", "reserved", "video@42000000",
+ * "protected,secure-video") and refuses path separators, spaces,
+ * uppercase, bytes past ASCII and dot files.
  *
  * The core applies it to every heap it registers, whoever declares it;
  * the device tree layer to node names, to say which node is at fault.
@@ -119,12 +126,12 @@ static inline bool dma_heap_name_valid(const char *name)
 {
 	const char *c;
 
-	if (!name || !(islower(*name) || isdigit(*name)))
+	if (!name || !dma_heap_name_char(*name))
 		return false;
 	if (strnlen(name, DMA_HEAP_NAME_MAX) == DMA_HEAP_NAME_MAX)
 		return false;
 	for (c = name; *c; c++)
-		if (!islower(*c) && !isdigit(*c) && !strchr("-_.,@+", *c))
+		if (!dma_heap_name_char(*c) && !strchr("-_.,@+", *c))
 			return false;
 	return true;
 }
