@@ -46,6 +46,7 @@
 #define TEST_COMPATIBLE_NOBODY	"test,dma-heap-nobody"
 #define TEST_COMPATIBLE_PAGED	"test,dma-heap-paged"
 #define TEST_COMPATIBLE_POOLED	"test,dma-heap-pooled"
+#define TEST_COMPATIBLE_CACHED	"test,dma-heap-cached"
 
 /* A heap type that only exists: the parsing tests look at what exists. */
 static void *test_type_create(const struct dma_heap_desc *desc)
@@ -67,6 +68,16 @@ static struct dma_heap_type test_type = {
 	.create = test_type_create,
 	.allocate = test_type_allocate,
 	.caching = DMA_HEAP_CACHED_OR_UNCACHED,
+};
+
+/* A type that makes cached buffers only, though it can be protected. */
+static struct dma_heap_type cached_type = {
+	.name = "kunit-cached",
+	.compatible = TEST_COMPATIBLE_CACHED,
+	.owner = THIS_MODULE,
+	.create = test_type_create,
+	.allocate = test_type_allocate,
+	.protectable = true,
 };
 
 static struct dma_heap_type late_type = {
@@ -1751,8 +1762,14 @@ struct protect_refusal {
 	const char *protector;
 	bool no_map;
 	u32 pool_size;
+	bool cached;	/* the declaration does not ask for uncached */
 };
 
+/*
+ * The CPU must not cache protected memory: a type that makes cached
+ * buffers only is refused, whether the declaration says uncached (as the
+ * device tree layer does for every protected heap) or not.
+ */
 static const struct protect_refusal protect_refusals[] = {
 	{ "type that cannot be protected", TEST_COMPATIBLE, TEST_PROTECTOR },
 	{ "pool", "linux,dma-heap-system", TEST_PROTECTOR, false, SZ_1M },
@@ -1760,6 +1777,9 @@ static const struct protect_refusal protect_refusals[] = {
 	  "firmware" },
 	{ "linear-map over no-map memory", "linux,dma-heap-carveout",
 	  "linear-map", true },
+	{ "cached-only type", TEST_COMPATIBLE_CACHED, TEST_PROTECTOR },
+	{ "cached-only type, declared cached", TEST_COMPATIBLE_CACHED,
+	  TEST_PROTECTOR, false, 0, true },
 };
 
 static void protect_refusal_desc(const struct protect_refusal *r, char *desc)
@@ -1776,7 +1796,7 @@ static void protection_refuses_what_it_cannot_serve(struct kunit *test)
 		.name = "kunit-prot-refused",
 		.compatible = r->compatible,
 		.protected_by = r->protector,
-		.uncached = true,
+		.uncached = !r->cached,
 		.no_map = r->no_map,
 		.pool_size = r->pool_size,
 	};
@@ -1788,6 +1808,9 @@ static void protection_refuses_what_it_cannot_serve(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, dma_heap_type_register(&test_type), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, test_type_unregister,
 							&test_type), 0);
+	KUNIT_ASSERT_EQ(test, dma_heap_type_register(&cached_type), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, test_type_unregister,
+							&cached_type), 0);
 	if (!strcmp(r->compatible, "linux,dma-heap-carveout")) {
 		desc.size = SZ_1M;
 		desc.base = test_region(test, desc.size);

@@ -315,7 +315,9 @@ enum dma_heap_caching {
  *		buffers' memory is zeroed before export and not touched by
  *		the type again until its buffer release, and it keeps no
  *		kernel mapping of it, so that a protector can take it out of
- *		the CPU's reach in between
+ *		the CPU's reach in between. Its @caching must allow uncached
+ *		buffers, unless all its memory is no-map: the CPU must not
+ *		cache protected memory
  * @exclusive:	the heaps' memory is their own: nothing but the release of
  *		one of their buffers makes room. A request that failed with
  *		-ENOMEM then fails again at once, without asking the type,

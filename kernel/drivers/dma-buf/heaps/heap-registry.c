@@ -839,6 +839,10 @@ static bool protector_fits(const struct dma_heap_desc *desc,
 	if (!type->protectable)
 		dma_heap_desc_err(desc, "protected-by",
 				  "%s heaps cannot be protected", type->name);
+	else if (type->caching == DMA_HEAP_CACHED_ONLY && !desc->no_map)
+		dma_heap_desc_err(desc, "protected-by",
+				  "%s heaps make cached buffers only, and the CPU must not cache protected memory",
+				  type->name);
 	else if ((*prot)->no_map_only && !desc->no_map)
 		dma_heap_desc_err(desc, "protected-by",
 				  "%s protects no-map regions only",
