@@ -181,6 +181,46 @@ static void core_add_rejects_duplicate_name(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, log.releases, 1);
 }
 
+/*
+ * With every minor of the char device region in use, the next heap gets
+ * -ENOSPC (as documented; xa_alloc() itself says -EBUSY), and nothing of
+ * it is left. The test adds heaps until that happens.
+ */
+static void core_add_without_a_free_minor_is_enospc(struct kunit *test)
+{
+	struct test_heap_log *log = kunit_kzalloc(test, sizeof(*log),
+						  GFP_KERNEL);
+	struct dma_heap_export_info info = {
+		.ops = &test_heap_ops,
+		.priv = log,
+	};
+	struct dma_heap **heaps = kunit_kcalloc(test, 256, sizeof(*heaps),
+					       GFP_KERNEL);
+	struct dma_heap *heap = NULL;
+	unsigned int added;
+	char name[32];
+	int n;
+
+	KUNIT_ASSERT_NOT_NULL(test, log);
+	KUNIT_ASSERT_NOT_NULL(test, heaps);
+	for (n = 0; n < 256; n++) {
+		snprintf(name, sizeof(name), "kunit-minor-%d", n);
+		info.name = name;
+		heap = dma_heap_add(&info);
+		if (IS_ERR(heap))
+			break;
+		heaps[n] = heap;
+	}
+	added = n;
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(heap), -ENOSPC);
+	KUNIT_EXPECT_GT(test, added, 0);
+	KUNIT_EXPECT_NULL(test, dma_heap_find(name));
+	while (n--)
+		dma_heap_remove(heaps[n]);
+	/* Only the heaps that were added had anything to release. */
+	KUNIT_EXPECT_EQ(test, log->releases, added);
+}
+
 static void core_find_follows_registration(struct kunit *test)
 {
 	struct test_heap_log log = {};
@@ -297,6 +337,7 @@ static struct kunit_case dma_heap_core_cases[] = {
 			 good_name_gen_params),
 	KUNIT_CASE(core_add_rejects_missing_allocate),
 	KUNIT_CASE(core_add_rejects_duplicate_name),
+	KUNIT_CASE(core_add_without_a_free_minor_is_enospc),
 	KUNIT_CASE(core_find_follows_registration),
 	KUNIT_CASE(core_remove_waits_for_last_reference),
 	KUNIT_CASE_PARAM(core_alloc_rejects_bad_arguments,

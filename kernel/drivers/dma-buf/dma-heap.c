@@ -405,6 +405,9 @@ struct dma_heap *dma_heap_add(const struct dma_heap_export_info *exp_info)
 
 	ret = xa_alloc(&dma_heap_minors, &minor, heap,
 		       XA_LIMIT(0, NUM_HEAP_MINORS - 1), GFP_KERNEL);
+	/* xa_alloc() says -EBUSY when the range is full. */
+	if (ret == -EBUSY)
+		ret = -ENOSPC;
 	if (ret)
 		goto err_unlock;
 	heap->dev.devt = MKDEV(MAJOR(dma_heap_devt), minor);
