@@ -803,7 +803,10 @@ static void registry_destroy_runs_with_the_last_user(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, log->releases, 2);
 }
 
-/* The core is the one registry of names: a taken name gets no heap. */
+/*
+ * The core is the one registry of names: a taken name gets no heap, until
+ * the heap that has it goes, even one a driver registered on its own.
+ */
 static void registry_taken_name_gets_no_heap(struct kunit *test)
 {
 	struct test_heap_log *log = new_log(test), core_log = {};
@@ -824,7 +827,16 @@ static void registry_taken_name_gets_no_heap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, log->releases, 1);
 	if (found)
 		dma_heap_put(found);
+
+	/* The driver's heap goes: the declared one takes the name. */
 	dma_heap_remove(core_heap);
+	dma_heap_registry_flush();
+	found = dma_heap_find("kunit-taken");
+	KUNIT_ASSERT_NOT_NULL(test, found);
+	KUNIT_EXPECT_PTR_NE(test, dma_heap_get_drvdata(found),
+			    (void *)&core_log);
+	KUNIT_EXPECT_EQ(test, log->releases, 1);
+	dma_heap_put(found);
 }
 
 static struct kunit_case dma_heap_registry_cases[] = {

@@ -22,6 +22,7 @@
 #include <linux/fs.h>
 #include <linux/list.h>
 #include <linux/module.h>
+#include <linux/notifier.h>
 #include <linux/refcount.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -82,6 +83,18 @@ static LIST_HEAD(heap_list);
 static DEFINE_MUTEX(heap_list_lock);
 static dev_t dma_heap_devt;
 static DEFINE_XARRAY_ALLOC(dma_heap_minors);
+/* Told of every name dma_heap_remove() frees; see the registry. */
+static BLOCKING_NOTIFIER_HEAD(dma_heap_name_freed);
+
+/*
+ * A declaration may have found its name taken by a heap that a driver
+ * registered on its own: the registry learns here when the name is free,
+ * since the core does not call the layers above it.
+ */
+int dma_heap_name_notifier_register(struct notifier_block *nb)
+{
+	return blocking_notifier_chain_register(&dma_heap_name_freed, nb);
+}
 
 /*
  * One more user, who also holds the module that provides the ops. Fails
@@ -338,6 +351,17 @@ struct dma_heap *dma_heap_find(const char *name)
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_find, DMA_BUF);
 
+/* Whether a registered heap has @name; for the registry, which waits. */
+bool dma_heap_name_in_use(const char *name)
+{
+	bool in_use;
+
+	mutex_lock(&heap_list_lock);
+	in_use = dma_heap_find_locked(name);
+	mutex_unlock(&heap_list_lock);
+	return in_use;
+}
+
 static struct dma_heap *dma_heap_alloc(const struct dma_heap_export_info *info)
 {
 	struct dma_heap *heap = kzalloc(sizeof(*heap), GFP_KERNEL);
@@ -438,10 +462,11 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_add, DMA_BUF);
  * dma_heap_remove - unregister a heap
  * @heap: a heap returned by dma_heap_add()
  *
- * Removes /dev/dma_heap/<name> and the heap's name at once. Open files
- * and live buffers keep the heap; allocations through them fail with
- * -ENODEV. The heap's ops->release runs when the last of them goes, or
- * before this returns if there is none.
+ * Removes /dev/dma_heap/<name> and the heap's name at once, and tells the
+ * registry the name is free. Open files and live buffers keep the heap;
+ * allocations through them fail with -ENODEV. The heap's ops->release
+ * runs when the last of them goes, or before this returns if there is
+ * none.
  */
 void dma_heap_remove(struct dma_heap *heap)
 {
@@ -452,6 +477,7 @@ void dma_heap_remove(struct dma_heap *heap)
 	/* Free for a new heap at once, not when a delayed release runs. */
 	xa_erase(&dma_heap_minors, MINOR(heap->dev.devt));
 	mutex_unlock(&heap_list_lock);
+	blocking_notifier_call_chain(&dma_heap_name_freed, 0, heap);
 
 	/* Drop the registration's user, which holds no module reference. */
 	__module_get(heap->owner);

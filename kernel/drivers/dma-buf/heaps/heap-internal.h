@@ -22,12 +22,17 @@
 
 struct dma_buf;
 struct dma_heap;
+struct dma_heap_buffer_counts;
 struct dma_heap_buffer_stats;
 struct dma_heap_ops;
+struct notifier_block;
+struct obj_cgroup;
 
 /* The core, for the exporter and the registry. */
 bool dma_heap_get(struct dma_heap *heap);
 bool dma_heap_has_ops(struct dma_heap *heap, const struct dma_heap_ops *ops);
+int dma_heap_name_notifier_register(struct notifier_block *nb);
+bool dma_heap_name_in_use(const char *name);
 /* dma_heap.mem_accounting, for the registry. */
 extern bool dma_heap_mem_accounting;
 

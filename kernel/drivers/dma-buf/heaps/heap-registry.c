@@ -29,6 +29,7 @@
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/percpu-refcount.h>
 #include <linux/printk.h>
 #include <linux/property.h>
@@ -504,11 +505,10 @@ static void finish_removal(struct registered_heap *rh)
 {
 	percpu_ref_kill(&rh->walkers);
 	wait_for_completion(&rh->walkers_gone);
+	/* Frees the name, for a declaration that found it taken: see below. */
 	dma_heap_remove(rh->heap);
 	if (atomic_dec_and_test(&removals))
 		wake_up_all(&removals_done);
-	/* Its name is free: a declaration that found it taken may come up. */
-	schedule_work(&retry_work);
 }
 
 /* Unlink @decl's heap onto @gone, for finish_removals(); registry_lock held. */
@@ -1127,7 +1127,21 @@ void dma_heap_type_rescan(const struct dma_heap_type *type)
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_type_rescan, DMA_BUF);
 
-/* Declarations that waited for a removed heap's memory: try again. */
+/*
+ * Whether what @decl waits for is still in its way: its name in use, or
+ * its memory in buffers of a removed heap. Then it is not tried again,
+ * and logs nothing again. registry_lock held.
+ */
+static bool decl_still_waits(const struct dma_heap_decl *decl)
+{
+	return dma_heap_name_in_use(decl->desc.name) ||
+	       (decl->desc.size && region_in_use(&decl->desc));
+}
+
+/*
+ * Declarations that waited for a removed heap's memory, or for their
+ * name: try again.
+ */
 static void dma_heap_retry_waiting(struct work_struct *work)
 {
 	struct dma_heap_type *type;
@@ -1135,7 +1149,7 @@ static void dma_heap_retry_waiting(struct work_struct *work)
 
 	mutex_lock(&registry_lock);
 	list_for_each_entry(decl, &dma_heap_decls, list) {
-		if (!decl->waiting)
+		if (!decl->waiting || decl_still_waits(decl))
 			continue;
 		type = dma_heap_type_find(decl->desc.compatible);
 		if (type)
@@ -1143,6 +1157,27 @@ static void dma_heap_retry_waiting(struct work_struct *work)
 	}
 	mutex_unlock(&registry_lock);
 }
+
+/*
+ * A heap's name is free (dma_heap_remove(), of any heap: the registry's
+ * own, or one a driver registered with dma_heap_add()).
+ */
+static int dma_heap_name_freed(struct notifier_block *nb, unsigned long action,
+			       void *heap)
+{
+	schedule_work(&retry_work);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block name_freed_nb = {
+	.notifier_call = dma_heap_name_freed,
+};
+
+static int __init dma_heap_registry_init(void)
+{
+	return dma_heap_name_notifier_register(&name_freed_nb);
+}
+subsys_initcall(dma_heap_registry_init);
 
 /* Wait for the registry's background work (for tests). */
 void dma_heap_registry_flush(void)
