@@ -81,8 +81,13 @@ static void *carveout_heap_create(const struct dma_heap_desc *desc)
 		ret = -ENOMEM;
 		goto err_free;
 	}
-	/* The pool's addresses are the physical ones. */
-	ret = gen_pool_add_virt(carveout->pool, desc->base, desc->base,
+	/*
+	 * The pool hands out cookies from PAGE_SIZE on, which
+	 * gen_pool_virt_to_phys() turns into physical addresses: never 0
+	 * (gen_pool_alloc()'s "none"), and an unsigned long even where
+	 * physical addresses are wider (ARM LPAE).
+	 */
+	ret = gen_pool_add_virt(carveout->pool, PAGE_SIZE, desc->base,
 				desc->size, NUMA_NO_NODE);
 	if (ret)
 		goto err_pool;
