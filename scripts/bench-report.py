@@ -528,8 +528,12 @@ class Target:
         meets the bound and another misses it: then which side of it the
         best-of-rounds figure falls on is the boots' as much as the
         code's."""
-        return (self.pairs is not None and
-                self.pairs[0] <= self.bound <= self.pairs[1])
+        if self.pairs is None:
+            return False
+        lo, hi = self.pairs
+        if self.op == ">=":
+            return lo < self.bound <= hi
+        return lo <= self.bound < hi
 
 
 def p50(run, metric, size):

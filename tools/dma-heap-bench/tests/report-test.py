@@ -120,6 +120,23 @@ class ReportTest(unittest.TestCase):
         self.assertFalse(t.undecided())
         self.assertNotIn("inside", t.line())
 
+    def test_pairs_that_all_meet_the_bound_at_its_edge_decide(self):
+        # Every pairing meets ">= 1.0", the worst exactly: decided.
+        stock = self.logs.run("stock", [{OPS: 1000}, {OPS: 900}])
+        proj = self.logs.run("project", [{OPS: 1000}])
+        t = next(t for t in report.check_targets(stock, proj)
+                 if t.name == "small_cycles_vs_stock.4K.1t")
+        self.assertEqual(t.pairs[0], 1.0)
+        self.assertTrue(t.ok)
+        self.assertFalse(t.undecided())
+        # And "<= 1.0" met by every pairing, the worst exactly.
+        stock = self.logs.run("stock", [{FREE: 5.0, FLOOR: 5.0},
+                                        {FREE: 5.5, FLOOR: 5.0}])
+        proj = self.logs.run("project", [{FREE: 5.0, FLOOR: 5.0}])
+        t = free_target(report.check_targets(stock, proj))
+        self.assertAlmostEqual(t.pairs[1], 1.0)
+        self.assertFalse(t.undecided())
+
     def test_pairs_skip_boots_that_lack_the_figure(self):
         stock = self.logs.run("stock", [{OPS: 1000}, {}, {OPS: 800}])
         proj = self.logs.run("project", [{OPS: 900}])
