@@ -1768,7 +1768,9 @@ struct protect_refusal {
 /*
  * The CPU must not cache protected memory: a type that makes cached
  * buffers only is refused, whether the declaration says uncached (as the
- * device tree layer does for every protected heap) or not.
+ * device tree layer does for every protected heap; also refused, with
+ * another reason, by the check of "dma-noncoherent") or not (as a
+ * driver's declaration may: only the protector's check refuses that).
  */
 static const struct protect_refusal protect_refusals[] = {
 	{ "type that cannot be protected", TEST_COMPATIBLE, TEST_PROTECTOR },

@@ -56,13 +56,6 @@ static void *carveout_heap_create(const struct dma_heap_desc *desc)
 				  "region is reusable; a carveout needs a static one");
 		return ERR_PTR(-EINVAL);
 	}
-	/* gen_pool_alloc() returns 0 for failure, so 0 cannot be a buffer. */
-	if (!desc->base) {
-		dma_heap_desc_err(desc, "memory-region",
-				  "a region at physical address 0 is not supported");
-		return ERR_PTR(-EINVAL);
-	}
-
 	/* A mistyped address must not fault at the first allocation. */
 	why = dma_heap_region_check(desc->base, desc->size,
 				    DMA_HEAP_REGION_PAGES, &bad);

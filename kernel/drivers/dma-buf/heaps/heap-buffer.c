@@ -658,10 +658,12 @@ int dma_heap_buffer_alloc_sgt(struct dma_heap_buffer *buffer,
 EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_alloc_sgt, DMA_BUF);
 
 /*
- * The longest entry of a buffer's table: an entry's length is 32-bit, and
- * a power of two keeps each entry's start as aligned as the range's.
+ * An entry's length is 32-bit: the longest range one entry can say, and
+ * the entries a longer one is cut into, a power of two that keeps each
+ * entry's start as aligned as the range's.
  */
-#define DMA_HEAP_MAX_ENTRY	SZ_2G
+#define DMA_HEAP_ONE_ENTRY_MAX	(UINT_MAX & PAGE_MASK)
+#define DMA_HEAP_ENTRY_LEN	SZ_2G
 
 /**
  * dma_heap_buffer_alloc_range_sgt - give a buffer the table of one range
@@ -676,26 +678,29 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_buffer_alloc_sgt, DMA_BUF);
  * more (a large CMA area or carveout) is cut into entries of 2 GiB, the
  * last one shorter; one entry would say a few pages and leave the rest
  * unmapped for devices, userspace and the kernel. Any shorter range is
- * the one entry in the buffer itself (dma_heap_buffer_alloc_sgt()).
- * Freed by dma_heap_buffer_free_sgt().
+ * one entry, in the buffer itself (dma_heap_buffer_alloc_sgt()). Freed
+ * by dma_heap_buffer_free_sgt().
  *
  * Return: 0, or -ENOMEM (-EINVAL for an empty range).
  */
 int dma_heap_buffer_alloc_range_sgt(struct dma_heap_buffer *buffer,
 				    struct page *page, size_t len)
 {
+	size_t offset = 0, step = DMA_HEAP_ENTRY_LEN;
 	struct scatterlist *sg;
-	size_t offset = 0;
 	unsigned int i;
 	int ret;
 
-	ret = dma_heap_buffer_alloc_sgt(buffer,
-					DIV_ROUND_UP(len, DMA_HEAP_MAX_ENTRY));
+	if (!len)
+		return -EINVAL;
+	if (len <= DMA_HEAP_ONE_ENTRY_MAX)
+		step = len;
+	ret = dma_heap_buffer_alloc_sgt(buffer, DIV_ROUND_UP(len, step));
 	if (ret)
 		return ret;
 
 	for_each_sgtable_sg(&buffer->sgt, sg, i) {
-		size_t part = min_t(size_t, len - offset, DMA_HEAP_MAX_ENTRY);
+		size_t part = min(len - offset, step);
 
 		sg_set_page(sg, page ? nth_page(page, offset >> PAGE_SHIFT) :
 			    NULL, part, 0);

@@ -95,8 +95,8 @@ struct registered_heap {
  *		memory is still in use by a removed heap, or after
  *		creation failed
  * @waiting:	not created because a removed heap's buffers still use
- *		its memory, or its name was taken; retried when a heap
- *		goes
+ *		its memory, or its name or every minor was taken; retried
+ *		when a heap goes
  * @list:	entry in dma_heap_decls
  */
 struct dma_heap_decl {
@@ -465,7 +465,9 @@ static bool region_in_use(const struct dma_heap_desc *desc)
  * The declaration whose heap, created and of an exclusive type, has memory
  * that @desc overlaps, or NULL. The parser checks the regions of one heaps
  * node; this catches those of two (an SoC's and a board's), and of a
- * driver's dma_heap_declare(). registry_lock held.
+ * driver's dma_heap_declare(). A heap of the same name is left to the
+ * core, whose "name is taken" says more, and waits for the name.
+ * registry_lock held.
  */
 static const struct dma_heap_decl *region_taken(const struct dma_heap_desc *desc)
 {
@@ -475,7 +477,7 @@ static const struct dma_heap_decl *region_taken(const struct dma_heap_desc *desc
 	lockdep_assert_held(&registry_lock);
 	list_for_each_entry(decl, &dma_heap_decls, list) {
 		rh = decl->rh;
-		if (rh && rh->region_size &&
+		if (rh && rh->region_size && strcmp(decl->desc.name, desc->name) &&
 		    desc->base < rh->base + rh->region_size &&
 		    rh->base < desc->base + desc->size)
 			return decl;
@@ -918,9 +920,13 @@ static void dma_heap_decl_create(struct dma_heap_decl *decl,
 	info.priv = rh;
 	heap = dma_heap_add(&info);
 	if (IS_ERR(heap)) {
-		/* A heap going away may still hold the name: try again then. */
-		decl->waiting = heap == ERR_PTR(-EEXIST);
-		if (decl->waiting)
+		/*
+		 * A heap going away may still hold the name, or a minor: try
+		 * again when one goes (see dma_heap_name_freed()).
+		 */
+		decl->waiting = heap == ERR_PTR(-EEXIST) ||
+				heap == ERR_PTR(-ENOSPC);
+		if (heap == ERR_PTR(-EEXIST))
 			dma_heap_desc_err(desc, NULL, "heap name %s is taken",
 					  desc->name);
 		else
