@@ -1753,7 +1753,13 @@ static void bench_devices(void)
 	}
 	bench_device(vgem);
 
-	snprintf(twin, sizeof(twin), "%s" UNCACHED_SUFFIX, heap);
+	/* A cut name could open some other heap as the twin. */
+	if (snprintf(twin, sizeof(twin), "%s" UNCACHED_SUFFIX, heap) >=
+	    (int)sizeof(twin)) {
+		bench_error("device: heap name %s too long for its twin", heap);
+		close(vgem);
+		return;
+	}
 	fd = hu_open_heap(HU_DEV_DIR, twin);
 	if (fd >= 0) {
 		close(fd);

@@ -294,8 +294,11 @@ static int faults_call(struct faults *f, unsigned long n)
 		return ret;
 	ret = hu_alloc(f->heap_fd[heap], len, O_RDWR | O_CLOEXEC, &fd);
 	off = fault_switch(f, false);
-	if (off)
+	if (off) {
+		if (!ret)
+			close(fd);
 		return off;
+	}
 	fs->secs += now_s() - t;
 	fs->calls++;
 	f->calls++;

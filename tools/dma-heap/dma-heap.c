@@ -73,7 +73,8 @@ static void usage(FILE *f)
 		"\n"
 		"Options for alloc:\n"
 		"  --count N, --count=N  number of buffers, 1..%d (default 1)\n"
-		"  -q, --quiet           print only the summary line\n"
+		"  -q, --quiet           print no line per buffer, only\n"
+		"                        the summary (and --hold's line)\n"
 		"  --hold                after the checks, keep the buffers\n"
 		"                        until standard input ends\n"
 		"  --import              import each buffer into vgem (map it\n"
@@ -82,8 +83,8 @@ static void usage(FILE *f)
 		"SIZE is a byte count, optionally followed by K, M or G\n"
 		"(powers of 1024, either case), e.g. 4096, 4K, 1m, 2G.\n"
 		"\n"
-		"Exit status: 0 success, 1 allocation or check failure, 2 bad\n"
-		"command line.\n"
+		"Exit status: 0 success, 1 allocation or check failure (or\n"
+		"output that could not be written), 2 bad command line.\n"
 		"\n"
 		"DMA_HEAP_DEV and DMA_HEAP_SYSFS in the environment replace\n"
 		HU_DEV_DIR " and " HU_SYSFS_DIR " (for testing).\n",
@@ -884,6 +885,21 @@ static const char *env_or(const char *name, const char *def)
 	return val && *val ? val : def;
 }
 
+/*
+ * What a command printed reaches its reader, or the command fails: a
+ * table or a summary lost to a full disk or a closed pipe must not look
+ * like success to a script.
+ */
+static int flush_stdout(int ret)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "%s: writing the output: %s\n", PROG,
+			strerror(errno));
+		return ret ? ret : EXIT_FAIL;
+	}
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -910,12 +926,12 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	if (!strcmp(cmd, "help")) {
 		usage(stdout);
-		return 0;
+		return flush_stdout(0);
 	}
 	if (!strcmp(cmd, "list"))
-		return cmd_list(argc - 2, argv + 2);
+		return flush_stdout(cmd_list(argc - 2, argv + 2));
 	if (!strcmp(cmd, "alloc"))
-		return cmd_alloc(argc - 2, argv + 2);
+		return flush_stdout(cmd_alloc(argc - 2, argv + 2));
 
 	return hu_usage_error(PROG, usage, "unknown command '%s'", cmd);
 }

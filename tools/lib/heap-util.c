@@ -241,12 +241,13 @@ void hu_free_heaps(struct hu_heaps *heaps)
  * @name: a heap name from the command line
  *
  * Return: false for an empty name, one with a '/', "." and "..", which
- * would open something else than a heap.
+ * would open something else than a heap, and one too long to be a file
+ * name at all.
  */
 bool hu_heap_name_ok(const char *name)
 {
-	return *name && !strchr(name, '/') && strcmp(name, ".") &&
-	       strcmp(name, "..");
+	return *name && strlen(name) <= NAME_MAX && !strchr(name, '/') &&
+	       strcmp(name, ".") && strcmp(name, "..");
 }
 
 /**

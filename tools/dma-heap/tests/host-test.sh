@@ -123,6 +123,9 @@ test_usage()
 	expect "$1heap-name-slash" 2 'invalid heap name'
 	run alloc "" 4K
 	expect "$1heap-name-empty" 2 'invalid heap name'
+	# Longer than any file name: a bad argument, not a missing heap.
+	run alloc "$(printf 'a%.0s' {1..300})" 4K
+	expect "$1heap-name-too-long" 2 'invalid heap name'
 }
 
 test_sizes()
@@ -186,6 +189,12 @@ test_devices()
 	if [[ $(cat "$TMP/out") != "NAME  TYPE  CACHED  PROTECTED  SIZE  USED  BUFFERS  FALLBACK" ]]; then
 		fail "$1list-empty-table" "$(cat "$TMP/out")"
 	fi
+
+	# A table that cannot be written is a failure, not an empty success.
+	DMA_HEAP_DEV=$TMP/dev DMA_HEAP_SYSFS=$TMP/sys "$BIN" list \
+		>/dev/full 2>"$TMP/err" </dev/null
+	rc=$?
+	expect "$1list-to-full-disk" 1 'writing the output'
 
 	DMA_HEAP_DEV=$TMP/dev DMA_HEAP_SYSFS=$TMP/sys run list
 	expect "$1list-fake" 0
