@@ -553,8 +553,8 @@ def speedup_ceiling(stock, metric, size):
 
 
 def target_value(kind, metric, size, stock, proj):
-    """The figure of a target of TARGETS (@metric holds the threads of
-    an "ops-" kind) in one run; for the frees, (over the floor, raw)."""
+    """The figure of a target of TARGETS in one run (@metric holds the
+    threads of an "ops" kind); a free's is over the floor of its boot."""
     if kind == "slowdown" and metric == "free":
         return ratio(over_floor(proj, size), over_floor(stock, size))
     if kind == "speedup":
